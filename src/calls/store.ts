@@ -1,0 +1,77 @@
+import type { AiProvider } from '../core/types.js';
+
+/** Twilio call statuses (`CallStatus`), plus our own `queued` before Twilio knows the call. */
+export type CallStatus =
+  | 'queued'
+  | 'initiated'
+  | 'ringing'
+  | 'in-progress'
+  | 'completed'
+  | 'busy'
+  | 'failed'
+  | 'no-answer'
+  | 'canceled';
+
+export type CallDirection = 'outbound' | 'inbound';
+
+/** One row of `calls`. Phone numbers are stored; they are masked wherever they are logged. */
+export interface CallRecord {
+  id: string;
+  callSid: string | null;
+  tenantId: string | null;
+  direction: CallDirection;
+  to: string;
+  from: string;
+  status: CallStatus;
+  /** Highest Twilio `SequenceNumber` applied (null before any). */
+  lastSequenceNumber: number | null;
+  aiProvider: AiProvider | null;
+  /** Free-form JSON the host app attaches. */
+  metadata: Record<string, unknown>;
+  createdAt: number;
+  updatedAt: number;
+  /** When a terminal status was applied. */
+  endedAt: number | null;
+}
+
+export type NewCall = Pick<CallRecord, 'id' | 'to' | 'from'> &
+  Partial<Pick<CallRecord, 'callSid' | 'tenantId' | 'direction' | 'status' | 'aiProvider' | 'metadata'>>;
+
+/** A status callback to apply; identify the call by `callSid` (Twilio) or `id` (ours). */
+export interface StatusUpdate {
+  callSid?: string;
+  id?: string;
+  status: CallStatus;
+  sequenceNumber?: number | null;
+  at: number;
+}
+
+export type StatusApplyResult =
+  | { applied: true; record: CallRecord }
+  | {
+      applied: false;
+      record: CallRecord | null;
+      reason: 'not_found' | 'terminal' | 'stale_sequence' | 'not_forward';
+    };
+
+export interface CallQuery {
+  tenantId?: string;
+  status?: CallStatus | readonly CallStatus[];
+  limit?: number;
+}
+
+/**
+ * Port for the `calls` table. `applyStatus` is one atomic conditional update implementing the
+ * monotonic rules of `calls/status.ts`. Contract: `test/contracts/calls.contract.ts`.
+ */
+export interface CallStore {
+  /** Inserts a call; throws ValidationError if the id (or a non-null callSid) exists. */
+  create(call: NewCall, now: number): Promise<CallRecord>;
+  get(id: string): Promise<CallRecord | null>;
+  getBySid(callSid: string): Promise<CallRecord | null>;
+  /** Links the Twilio CallSid once Twilio accepted the call. */
+  attachSid(id: string, callSid: string, now: number): Promise<CallRecord | null>;
+  setAiProvider(id: string, provider: AiProvider | null, now: number): Promise<CallRecord | null>;
+  applyStatus(update: StatusUpdate): Promise<StatusApplyResult>;
+  list(query?: CallQuery): Promise<CallRecord[]>;
+}

@@ -1,0 +1,75 @@
+/**
+ * Redaction: no secret and no full phone number may leave steadycall in a log line, an error or an
+ * incident. Phone numbers keep only their last four digits; secret-looking keys and known secret
+ * values are replaced.
+ */
+
+const REDACTED = '[REDACTED]';
+const SECRET_KEY =
+  /(secret|token|password|passwd|authorization|api[-_]?key|auth[-_]?token|credential|signature|cookie)/i;
+// E.164 and common formatted numbers: 7 to 15 digits with optional +, spaces, dashes, dots, parens.
+const PHONE = /(?<![\w])\+?\d[\d\s().-]{5,18}\d(?![\w])/g;
+
+/** `+14155550123` -> `+*******0123`. Keeps the last four digits so operators can still correlate. */
+export function maskPhone(value: string): string {
+  const digits = value.replace(/\D/g, '');
+  if (digits.length < 7) return value;
+  const plus = value.trim().startsWith('+') ? '+' : '';
+  return `${plus}${'*'.repeat(digits.length - 4)}${digits.slice(-4)}`;
+}
+
+/** Masks every phone-number-looking run of digits in free text. */
+export function maskPhonesInText(text: string): string {
+  return text.replace(PHONE, (match) => {
+    const digits = match.replace(/\D/g, '');
+    // Leave ISO dates, timestamps and short numbers alone; phone numbers have 7-15 digits.
+    if (digits.length < 7 || digits.length > 15) return match;
+    if (/^\d{4}-\d{2}-\d{2}/.test(match)) return match;
+    return maskPhone(match);
+  });
+}
+
+export interface RedactOptions {
+  /** Exact secret values to scrub wherever they appear (API keys, auth tokens). */
+  secrets?: readonly string[];
+  /** Max depth to walk; deeper values become `[Truncated]`. */
+  maxDepth?: number;
+}
+
+/** Builds a redactor that remembers the secrets it must scrub. */
+export function createRedactor(options: RedactOptions = {}): (value: unknown) => unknown {
+  const secrets = (options.secrets ?? []).filter((s) => typeof s === 'string' && s.length >= 4);
+  const maxDepth = options.maxDepth ?? 8;
+
+  const scrubString = (s: string): string => {
+    let out = s;
+    for (const secret of secrets) if (out.includes(secret)) out = out.split(secret).join(REDACTED);
+    return maskPhonesInText(out);
+  };
+
+  const walk = (value: unknown, depth: number, seen: WeakSet<object>): unknown => {
+    if (typeof value === 'string') return scrubString(value);
+    if (value === null || typeof value !== 'object') return value;
+    if (depth > maxDepth) return '[Truncated]';
+    if (seen.has(value)) return '[Circular]';
+    seen.add(value);
+    if (value instanceof Error) {
+      return {
+        name: value.name,
+        message: scrubString(value.message),
+        ...('code' in value ? { code: (value as { code: unknown }).code } : {}),
+      };
+    }
+    if (Array.isArray(value)) return value.map((v) => walk(v, depth + 1, seen));
+    const out: Record<string, unknown> = {};
+    for (const [key, v] of Object.entries(value)) {
+      out[key] = SECRET_KEY.test(key) && v != null && v !== '' ? REDACTED : walk(v, depth + 1, seen);
+    }
+    return out;
+  };
+
+  return (value) => walk(value, 0, new WeakSet());
+}
+
+/** Redacts with no extra known secrets (phone numbers and secret-looking keys only). */
+export const redact = createRedactor();
