@@ -1,0 +1,93 @@
+/**
+ * A small TwiML builder for the documents steadycall answers with: `<Connect><Stream>` to bridge a
+ * call to the realtime model, and the fallback `<Say>` / `<Dial>` when no AI provider is available.
+ * Every attribute and text node is XML-escaped.
+ */
+
+/** Escapes the five XML special characters (and strips characters XML 1.0 forbids). */
+export function escapeXml(value: string): string {
+  return (
+    value
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: removing the control characters XML forbids
+      .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g, '')
+      .replace(/&/g, '&amp;')
+      .replace(/</g, '&lt;')
+      .replace(/>/g, '&gt;')
+      .replace(/"/g, '&quot;')
+      .replace(/'/g, '&apos;')
+  );
+}
+
+function attrs(values: Record<string, string | number | boolean | undefined>): string {
+  return Object.entries(values)
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => ` ${k}="${escapeXml(String(v))}"`)
+    .join('');
+}
+
+const XML_HEADER = '<?xml version="1.0" encoding="UTF-8"?>';
+
+export interface StreamTwimlOptions {
+  /** `wss://` URL of the media-stream endpoint. */
+  url: string;
+  /** Custom parameters delivered in the stream's `start` message (call id, provider, token). */
+  parameters?: Record<string, string>;
+  /** Optional `<Say>` before connecting (e.g. a short notice). */
+  greeting?: string;
+  /** Voice for the greeting. */
+  voice?: string;
+  /** Stream status callback (stream-status webhook). */
+  statusCallback?: string;
+}
+
+/**
+ * `<Response><Connect><Stream url>` with `<Parameter>`s.
+ *
+ * @example
+ * ```ts
+ * streamTwiml({ url: 'wss://voice.example.com/media', parameters: { callId, provider: 'openai', token } });
+ * ```
+ */
+export function streamTwiml(options: StreamTwimlOptions): string {
+  if (!/^wss:\/\/|^ws:\/\//i.test(options.url))
+    throw new TypeError('Stream url must be a ws:// or wss:// URL');
+  const params = Object.entries(options.parameters ?? {})
+    .map(([name, value]) => `<Parameter${attrs({ name, value })}/>`)
+    .join('');
+  const say = options.greeting
+    ? `<Say${attrs({ voice: options.voice })}>${escapeXml(options.greeting)}</Say>`
+    : '';
+  const stream = `<Stream${attrs({
+    url: options.url,
+    statusCallback: options.statusCallback,
+    statusCallbackMethod: options.statusCallback ? 'POST' : undefined,
+  })}>${params}</Stream>`;
+  return `${XML_HEADER}<Response>${say}<Connect>${stream}</Connect></Response>`;
+}
+
+export interface FallbackTwimlOptions {
+  /** What the caller hears. */
+  message: string;
+  voice?: string;
+  language?: string;
+  /** E.164 number of a human to transfer to after the message. */
+  dialTo?: string;
+  /** Caller id for the transfer. */
+  callerId?: string;
+  /** Seconds to ring the human. */
+  timeoutSeconds?: number;
+}
+
+/** The TwiML answered when no AI provider can take the call: a message, then a human or hang-up. */
+export function fallbackTwiml(options: FallbackTwimlOptions): string {
+  const say = `<Say${attrs({ voice: options.voice, language: options.language })}>${escapeXml(options.message)}</Say>`;
+  const dial = options.dialTo
+    ? `<Dial${attrs({ callerId: options.callerId, timeout: options.timeoutSeconds })}>${escapeXml(options.dialTo)}</Dial>`
+    : '<Hangup/>';
+  return `${XML_HEADER}<Response>${say}${dial}</Response>`;
+}
+
+/** An empty `<Response/>`: acknowledges a webhook without doing anything. */
+export function emptyTwiml(): string {
+  return `${XML_HEADER}<Response/>`;
+}
