@@ -20,7 +20,12 @@ export function maskPhone(value: string): string {
 
 /** Masks every phone-number-looking run of digits in free text. */
 export function maskPhonesInText(text: string): string {
-  return text.replace(PHONE, (match) => {
+  // URL-encoded numbers (`To=%2B14155550123` in form bodies and query strings) first.
+  const decodedPlus = text.replace(
+    /(%2B)(\d{7,15})(?!\d)/gi,
+    (_m, prefix: string, digits: string) => `${prefix}${maskPhone(digits)}`,
+  );
+  return decodedPlus.replace(PHONE, (match) => {
     const digits = match.replace(/\D/g, '');
     // Leave ISO dates, timestamps and short numbers alone; phone numbers have 7-15 digits.
     if (digits.length < 7 || digits.length > 15) return match;

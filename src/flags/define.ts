@@ -1,0 +1,122 @@
+import type { z } from 'zod';
+import { ValidationError, type ValidationIssue } from '../core/errors.js';
+
+/**
+ * A typed feature flag: its key, the zod schema every stored value must pass, the value served when
+ * the store has no row (or an unusable one), and a human description for ops UIs.
+ *
+ * Schemas should be plain validators (no transforms): stored JSON is parsed with the schema on every
+ * evaluation, and the value written by `FlagResolver.set()` is stored as given.
+ */
+export interface FlagDefinition<K extends string = string, T = unknown> {
+  readonly key: K;
+  readonly schema: z.ZodType<T>;
+  readonly defaultValue: T;
+  readonly description: string;
+}
+
+/** A map of flag definitions by key, as a `FlagResolver` takes them. */
+export type FlagDefinitions = { readonly [key: string]: FlagDefinition<string, unknown> };
+
+/** The value type of flag `K` in a definition map. */
+export type FlagValue<Defs extends FlagDefinitions, K extends keyof Defs> =
+  Defs[K] extends FlagDefinition<string, infer T> ? T : never;
+
+/** The keys of `Defs` whose value is a boolean (the ones `isEnabled()` accepts). */
+export type BooleanFlagKey<Defs extends FlagDefinitions> = {
+  [K in keyof Defs & string]: FlagValue<Defs, K> extends boolean ? K : never;
+}[keyof Defs & string];
+
+/** Turns a tuple of definitions into a map keyed by each definition's key. */
+export type DefinitionMap<Ds extends readonly FlagDefinition<string, unknown>[]> = {
+  readonly [D in Ds[number] as D['key']]: D;
+};
+
+/** Converts zod issues into the SDK's {@link ValidationIssue}s. */
+function zodIssues(error: z.ZodError, prefix = ''): ValidationIssue[] {
+  return error.issues.map((issue) => ({
+    path: [prefix, ...issue.path.map(String)].filter((p) => p !== '').join('.') || '(root)',
+    message: issue.message,
+  }));
+}
+
+/**
+ * Checks a candidate value against a flag's schema; an empty list means it is valid.
+ *
+ * @example
+ * ```ts
+ * checkFlagValue(runbookFlags['ai.provider.preferred'], 'anthropic'); // [{ path: '(root)', message: ... }]
+ * ```
+ */
+export function checkFlagValue(
+  definition: FlagDefinition<string, unknown>,
+  value: unknown,
+  path = '',
+): ValidationIssue[] {
+  const parsed = definition.schema.safeParse(value);
+  return parsed.success ? [] : zodIssues(parsed.error, path);
+}
+
+/**
+ * Declares a typed flag. The default value is checked against the schema right away, so a flag can
+ * never fall back to a value of the wrong type.
+ *
+ * @example
+ * ```ts
+ * import { z } from 'zod';
+ * const maxCallMinutes = defineFlag({
+ *   key: 'calls.max_minutes',
+ *   schema: z.number().int().positive(),
+ *   defaultValue: 30,
+ *   description: 'Hang up calls longer than this',
+ * });
+ * ```
+ */
+export function defineFlag<const K extends string, S extends z.ZodType>(definition: {
+  key: K;
+  schema: S;
+  defaultValue: z.output<S>;
+  description: string;
+}): FlagDefinition<K, z.output<S>> {
+  if (typeof definition.key !== 'string' || definition.key.trim() === '') {
+    throw new ValidationError('Flag key must be a non-empty string', [{ path: 'key', message: 'empty' }]);
+  }
+  const parsed = definition.schema.safeParse(definition.defaultValue);
+  if (!parsed.success) {
+    throw new ValidationError(
+      `Default value of flag "${definition.key}" does not match its schema`,
+      zodIssues(parsed.error, 'defaultValue'),
+    );
+  }
+  return Object.freeze({
+    key: definition.key,
+    schema: definition.schema as z.ZodType<z.output<S>>,
+    defaultValue: definition.defaultValue,
+    description: definition.description,
+  });
+}
+
+/**
+ * Collects definitions into a map keyed by flag key, ready to spread next to `runbookFlags`.
+ * Throws a `ValidationError` on a duplicate key.
+ *
+ * @example
+ * ```ts
+ * const resolver = new FlagResolver({ store, flags: { ...runbookFlags, ...defineFlags([maxCallMinutes]) } });
+ * const minutes = await resolver.getValue('calls.max_minutes'); // number
+ * ```
+ */
+export function defineFlags<const Ds extends readonly FlagDefinition<string, unknown>[]>(
+  definitions: Ds,
+): DefinitionMap<Ds> {
+  const out: Record<string, FlagDefinition<string, unknown>> = {};
+  for (const definition of definitions) {
+    if (Object.hasOwn(out, definition.key)) {
+      throw new ValidationError(`Flag "${definition.key}" is defined twice`, [
+        { path: definition.key, message: 'duplicate flag key' },
+      ]);
+    }
+    out[definition.key] = definition;
+  }
+  return out as DefinitionMap<Ds>;
+}
