@@ -1,10 +1,9 @@
 // Public surface of `steadycall`: re-exports only.
-
-export type * from './breaker/store.js';
-export type * from './breaker/types.js';
-export type * from './calls/store.js';
+export * from './breaker/index.js';
+export * from './calls/index.js';
 export * from './core/index.js';
-export type * from './flags/store.js';
-export type * from './idempotency/store.js';
-export type * from './incidents/alerts.js';
-export type * from './incidents/store.js';
+export * from './flags/index.js';
+export * from './idempotency/index.js';
+export * from './incidents/index.js';
+export * from './storage/memory/index.js';
+export * from './telephony/index.js';

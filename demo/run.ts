@@ -1,0 +1,24 @@
+// `npm run demo`: an offline scripted scenario on the in-memory defaults. It prints a readable
+// report and exits non-zero if any of its checks fails.
+
+import { Report } from './report.js';
+import { breakerScenario } from './scenarios/breaker.js';
+import { flagsScenario } from './scenarios/flags.js';
+import { webhooksScenario } from './scenarios/webhooks.js';
+
+const T0 = Date.UTC(2026, 10, 25, 9, 0, 0);
+const report = new Report(T0);
+report.title('steadycall demo: the resilience core, offline, on in-memory stores');
+report.line('No network, no API keys: providers are scripted fakes and time runs on a fake clock.');
+
+const results = [
+  await breakerScenario(report, T0),
+  await webhooksScenario(report),
+  await flagsScenario(report, T0),
+];
+
+const failed = results.filter((ok) => !ok).length;
+report.section('Result');
+report.line(failed === 0 ? '  All checks passed.' : `  ${failed} scenario(s) had failing checks.`);
+console.log(report.toString());
+process.exitCode = failed === 0 ? 0 : 1;

@@ -1,0 +1,5 @@
+// Twilio: signatures, TwiML, webhook schemas and the telephony port.
+export type * from './provider.js';
+export * from './signature.js';
+export * from './twiml.js';
+export * from './webhooks.js';
