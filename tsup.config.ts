@@ -3,6 +3,7 @@ import { defineConfig } from 'tsup';
 export default defineConfig({
   entry: {
     index: 'src/index.ts',
+    express: 'src/adapters/express-entry.ts',
     'testing/index': 'src/testing/index.ts',
   },
   format: ['esm', 'cjs'],

@@ -1,6 +1,17 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
+const src = (p: string) => fileURLToPath(new URL(`./src/${p}`, import.meta.url));
+
 export default defineConfig({
+  resolve: {
+    // Examples import the package by name; in tests that name means this source tree.
+    alias: [
+      { find: /^steadycall\/express$/, replacement: src('adapters/express-entry.ts') },
+      { find: /^steadycall\/testing$/, replacement: src('testing/index.ts') },
+      { find: /^steadycall$/, replacement: src('index.ts') },
+    ],
+  },
   test: {
     include: ['test/**/*.test.ts', 'src/**/*.test.ts'],
     testTimeout: 20_000,

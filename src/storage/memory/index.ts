@@ -17,6 +17,10 @@ export interface SteadyCallStores {
   idempotency: import('../../idempotency/store.js').IdempotencyStore;
   incidents: import('../../incidents/store.js').IncidentLog;
   calls: import('../../calls/store.js').CallStore;
+  /** Cheap reachability check used by health checks (default: `providerStatus.list()`). */
+  ping?(): Promise<void>;
+  /** Releases connections (PostgreSQL pools); a no-op in memory. */
+  close?(): Promise<void>;
 }
 
 /**

@@ -1,0 +1,118 @@
+// The steadycall Express example: every runbook endpoint on one Express 5 server, configured from
+// the environment (see .env.example), in-memory stores by default. Uses only the package's public
+// entry points.
+import express, { type Express } from 'express';
+import {
+  CallOrchestrator,
+  type Clock,
+  consoleLogger,
+  createMemoryStores,
+  type Logger,
+  OpenAiBrowserSessions,
+  type SteadyCallStores,
+  silentLogger,
+  TwilioRestAdapter,
+} from 'steadycall';
+import { steadycallRouter } from 'steadycall/express';
+import type { Twilio } from 'twilio';
+
+export type Env = Record<string, string | undefined>;
+
+/** Seams the tests and the demo use; a production server passes none. */
+export interface AppOverrides {
+  /** An official Twilio client (e.g. pointed at `steadycall/testing`'s FakeTwilio). */
+  twilioClient?: Twilio;
+  stores?: SteadyCallStores;
+  fetch?: typeof fetch;
+  logger?: Logger;
+  clock?: Clock;
+}
+
+export interface ExampleApp {
+  app: Express;
+  orchestrator: CallOrchestrator;
+  stores: SteadyCallStores;
+}
+
+function required(env: Env, name: string): string {
+  const value = env[name];
+  if (!value) throw new Error(`Missing environment variable ${name} (see examples/express/.env.example)`);
+  return value;
+}
+
+const list = (value: string | undefined) =>
+  (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+
+/** Builds the Express app from environment variables. */
+export function createApp(env: Env = process.env, overrides: AppOverrides = {}): ExampleApp {
+  const logger =
+    overrides.logger ??
+    (env.LOG_LEVEL === 'silent' ? silentLogger : consoleLogger((env.LOG_LEVEL as 'info') ?? 'info'));
+  const stores = overrides.stores ?? createMemoryStores();
+  const accountSid = env.TWILIO_ACCOUNT_SID;
+  const authToken = env.TWILIO_AUTH_TOKEN;
+  const providerTimeoutMs = Number(env.PROVIDER_TIMEOUT_MS ?? 10_000);
+
+  let twilio: ConstructorParameters<typeof CallOrchestrator>[0]['twilio'];
+  if (authToken && (overrides.twilioClient || accountSid)) {
+    const telephony = overrides.twilioClient
+      ? new TwilioRestAdapter({ client: overrides.twilioClient, timeoutMs: providerTimeoutMs, logger })
+      : TwilioRestAdapter.fromCredentials({
+          accountSid: accountSid!,
+          authToken,
+          timeoutMs: providerTimeoutMs,
+          logger,
+        });
+    twilio = {
+      telephony,
+      // A comma-separated list lets you rotate the auth token without dropping webhooks.
+      authTokens: [authToken, ...list(env.TWILIO_PREVIOUS_AUTH_TOKENS)],
+      defaultFrom: env.TWILIO_FROM_NUMBER,
+    };
+  }
+  const openaiKey = env.OPENAI_API_KEY;
+  const orchestrator = new CallOrchestrator({
+    stores,
+    publicBaseUrl: required(env, 'PUBLIC_BASE_URL'),
+    mediaStreamUrl: env.MEDIA_STREAM_URL,
+    streamTokenSecret: required(env, 'STREAM_TOKEN_SECRET'),
+    twilio,
+    openai: openaiKey
+      ? {
+          apiKey: openaiKey,
+          browserSessions: new OpenAiBrowserSessions({ apiKey: openaiKey, fetch: overrides.fetch, logger }),
+        }
+      : undefined,
+    gemini: env.GEMINI_API_KEY ? { apiKey: env.GEMINI_API_KEY } : undefined,
+    fallback: { message: env.FALLBACK_MESSAGE, dialTo: env.FALLBACK_DIAL_TO },
+    breakerPolicy: {
+      ...(env.BREAKER_FAILURES ? { consecutiveFailures: Number(env.BREAKER_FAILURES) } : {}),
+      ...(env.BREAKER_COOLDOWN_MS ? { baseCooldownMs: Number(env.BREAKER_COOLDOWN_MS) } : {}),
+    },
+    clock: overrides.clock,
+    providerTimeoutMs,
+    fetch: overrides.fetch,
+    logger,
+    version: env.APP_VERSION,
+    onAlert: (alert) => logger.error({ alert: alert.condition, provider: alert.provider }, alert.message),
+  });
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(
+    '/',
+    steadycallRouter(orchestrator, {
+      opsTokens: list(env.OPS_TOKEN),
+      apiTokens: list(env.API_TOKEN),
+      maxBodyBytes: env.MAX_BODY_BYTES ? Number(env.MAX_BODY_BYTES) : undefined,
+      logger,
+    }),
+  );
+  app.use((_req, res) => {
+    res.status(404).json({ error: { code: 'not_found', message: 'Not found' } });
+  });
+  return { app, orchestrator, stores };
+}

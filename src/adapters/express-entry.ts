@@ -1,0 +1,2 @@
+// `steadycall/express`: the Express 5 router.
+export * from './express.js';

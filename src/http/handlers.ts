@@ -1,0 +1,254 @@
+import { SignatureError, ValidationError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import { silentLogger } from '../core/logger.js';
+import type { Severity } from '../core/types.js';
+import { requestIdempotencyKey } from '../idempotency/keys.js';
+import type { CallOrchestrator } from '../orchestrator/orchestrator.js';
+import { publicWebhookUrl } from '../telephony/signature.js';
+import { emptyTwiml } from '../telephony/twiml.js';
+import {
+  formParams,
+  lastValues,
+  parseWith,
+  statusWebhookSchema,
+  voiceWebhookSchema,
+} from '../telephony/webhooks.js';
+import { isForm, readJsonObject, readText, requireBearer } from './request.js';
+import { errorResponse, json, methodNotAllowed, xml } from './respond.js';
+
+/** A web-standard request handler. */
+export type Handler = (request: Request) => Promise<Response>;
+
+/** Options of {@link createHandlers}. */
+export interface HandlerOptions {
+  /** Bearer tokens for the ops routes and `ops-health-run`. Without one, those routes answer 401. */
+  opsTokens?: readonly string[];
+  /**
+   * Authorises app-facing calls (`calls-start`, `openai-realtime-session`, `openai-realtime-status`).
+   * Default: bearer check against `apiTokens`; without tokens or a hook those routes answer 401.
+   */
+  authorize?: (request: Request) => boolean | Promise<boolean>;
+  apiTokens?: readonly string[];
+  /** Request body limit in bytes (413 above). Default 128 KiB. */
+  maxBodyBytes?: number;
+  /** Path prefix the handlers are mounted under in `request.url` (stripped before rebuilding signed URLs). */
+  mountPath?: string;
+  logger?: Logger;
+}
+
+/** The runbook's edge functions, plus ops routes, as web-standard handlers. */
+export interface SteadyCallHandlers {
+  callsStart: Handler;
+  twilioVoice: Handler;
+  twilioStatus: Handler;
+  openaiRealtimeSession: Handler;
+  openaiRealtimeStatus: Handler;
+  opsHealthRun: Handler;
+  healthCheck: Handler;
+  opsProviders: Handler;
+  opsBreakerReset: (request: Request, provider: string) => Promise<Response>;
+  opsBreakerForceOpen: (request: Request, provider: string) => Promise<Response>;
+  opsFlags: Handler;
+  opsFlag: (request: Request, key: string) => Promise<Response>;
+  opsIncidents: Handler;
+  opsCalls: Handler;
+}
+
+const SEVERITIES: readonly Severity[] = ['info', 'warning', 'critical'];
+
+/**
+ * Builds one handler per endpoint around a {@link CallOrchestrator}. Each handler validates its
+ * input, authenticates (Twilio signature, bearer token) and maps every error to the JSON error
+ * shape with an honest status; none throws.
+ *
+ * @example
+ * ```ts
+ * const handlers = createHandlers(orchestrator, { opsTokens: [env.OPS_TOKEN], apiTokens: [env.API_TOKEN] });
+ * Deno.serve(handlers.twilioStatus);
+ * ```
+ */
+export function createHandlers(
+  orchestrator: CallOrchestrator,
+  options: HandlerOptions = {},
+): SteadyCallHandlers {
+  const logger = options.logger ?? silentLogger;
+  const limit = options.maxBodyBytes;
+  const opsTokens = options.opsTokens ?? [];
+  const apiTokens = options.apiTokens ?? [];
+
+  const guard =
+    (methods: readonly string[], fn: Handler): Handler =>
+    async (request) => {
+      if (!methods.includes(request.method)) return methodNotAllowed(methods);
+      try {
+        return await fn(request);
+      } catch (err) {
+        return errorResponse(err, logger);
+      }
+    };
+  const guardWith =
+    <A>(methods: readonly string[], fn: (request: Request, arg: A) => Promise<Response>) =>
+    (request: Request, arg: A) =>
+      guard(methods, (r) => fn(r, arg))(request);
+
+  const ops = (request: Request) => requireBearer(request, opsTokens);
+  const app = async (request: Request) => {
+    if (options.authorize) {
+      if (!(await options.authorize(request))) requireBearer(request, []);
+      return;
+    }
+    requireBearer(request, apiTokens);
+  };
+
+  /** Reads a Twilio form webhook and checks its signature against the public URL. */
+  const twilioForm = async (request: Request) => {
+    if (!isForm(request)) throw new ValidationError('Expected a form-encoded Twilio webhook');
+    const signer = orchestrator.signer;
+    if (!signer) throw new SignatureError('Twilio is not configured; webhook signatures cannot be checked');
+    const body = await readText(request, limit);
+    const params = formParams(body);
+    const url = publicWebhookUrl(orchestrator.endpointUrl(''), request, options.mountPath);
+    const valid = await signer.validate({
+      url,
+      signature: request.headers.get('x-twilio-signature'),
+      params,
+    });
+    if (!valid) throw new SignatureError();
+    return { params: lastValues(params), url: new URL(url) };
+  };
+
+  return {
+    callsStart: guard(['POST'], async (request) => {
+      await app(request);
+      const body = await readJsonObject(request, limit);
+      const tenant = typeof body.tenantId === 'string' ? body.tenantId : '_';
+      const idempotencyKey = requestIdempotencyKey(request.headers, `calls-start:${tenant}`);
+      const { call, replayed } = await orchestrator.startCall(body, { idempotencyKey });
+      return json(
+        { call: publicCall(call), replayed },
+        replayed ? 200 : 201,
+        replayed ? { 'idempotent-replayed': 'true' } : {},
+      );
+    }),
+
+    twilioVoice: guard(['POST'], async (request) => {
+      const { params, url } = await twilioForm(request);
+      const body = parseWith(voiceWebhookSchema, 'voice webhook', params);
+      const result = await orchestrator.handleVoiceWebhook(body, { callId: url.searchParams.get('callId') });
+      return xml(result.twiml);
+    }),
+
+    twilioStatus: guard(['POST'], async (request) => {
+      // The runbook's config probe: `{"action":"check_config"}` says whether Twilio is wired up.
+      if (!isForm(request)) {
+        const body = await readJsonObject(request, limit);
+        if (body.action !== 'check_config') throw new ValidationError('Unknown action');
+        return json({
+          twilio: {
+            configured: orchestrator.signer !== null,
+            voiceUrl: orchestrator.endpointUrl(orchestrator.paths.voice),
+            statusCallbackUrl: orchestrator.endpointUrl(orchestrator.paths.status),
+          },
+        });
+      }
+      const { params } = await twilioForm(request);
+      const body = parseWith(statusWebhookSchema, 'status callback', params);
+      await orchestrator.handleStatusWebhook(body, request.headers);
+      return xml(emptyTwiml());
+    }),
+
+    openaiRealtimeSession: guard(['POST'], async (request) => {
+      await app(request);
+      return json(await orchestrator.createBrowserSession(await readJsonObject(request, limit)), 201);
+    }),
+
+    openaiRealtimeStatus: guard(['GET', 'POST'], async (request) => {
+      await app(request);
+      return json(await orchestrator.realtimeStatus());
+    }),
+
+    opsHealthRun: guard(['POST'], async (request) => {
+      ops(request);
+      const report = await orchestrator.runHealthChecks();
+      return json(report);
+    }),
+
+    healthCheck: guard(['GET', 'POST', 'HEAD'], async () => {
+      const live = await orchestrator.liveness();
+      return json(
+        live,
+        live.store === 'reachable' ? 200 : 503,
+        live.store === 'reachable' ? {} : { 'retry-after': '5' },
+      );
+    }),
+
+    opsProviders: guard(['GET'], async (request) => {
+      ops(request);
+      return json({ providers: await orchestrator.listProviderStatus() });
+    }),
+
+    opsBreakerReset: guardWith(['POST'], async (request, provider: string) => {
+      ops(request);
+      return json({ provider: await orchestrator.resetBreaker(provider) });
+    }),
+
+    opsBreakerForceOpen: guardWith(['POST'], async (request, provider: string) => {
+      ops(request);
+      const body = await readJsonObject(request, limit);
+      const until =
+        typeof body.until === 'number'
+          ? body.until
+          : typeof body.forMs === 'number'
+            ? Date.now() + body.forMs
+            : Number.NaN;
+      return json({ provider: await orchestrator.forceOpenBreaker(provider, until) });
+    }),
+
+    opsFlags: guard(['GET'], async (request) => {
+      ops(request);
+      const tenantId = new URL(request.url, 'http://x').searchParams.get('tenantId') ?? undefined;
+      return json({ flags: await orchestrator.flagsByKey.list({ tenantId }) });
+    }),
+
+    opsFlag: guardWith(['GET', 'PUT'], async (request, key: string) => {
+      ops(request);
+      if (request.method === 'GET') return json({ flag: await orchestrator.flagsByKey.resolve(key) });
+      const body = await readJsonObject(request, limit);
+      if (!('value' in body))
+        throw new ValidationError('Missing value', [{ path: 'value', message: 'required' }]);
+      const { value, tenantOverrides, rollout } = body as Record<string, never>;
+      await orchestrator.flagsByKey.set(key, value, { tenantOverrides, rollout });
+      return json({ flag: await orchestrator.flagsByKey.resolve(key) });
+    }),
+
+    opsIncidents: guard(['GET'], async (request) => {
+      ops(request);
+      const q = new URL(request.url, 'http://x').searchParams;
+      const severity = q.get('severity');
+      if (severity && !SEVERITIES.includes(severity as Severity))
+        throw new ValidationError('Unknown severity');
+      const since = q.get('since');
+      const limitParam = q.get('limit');
+      return json({
+        incidents: await orchestrator.listIncidents({
+          severity: (severity as Severity | null) ?? undefined,
+          provider: q.get('provider') ?? undefined,
+          since: since ? Number(since) : undefined,
+          limit: limitParam ? Math.min(1000, Math.max(1, Number(limitParam) || 100)) : undefined,
+        }),
+      });
+    }),
+
+    opsCalls: guard(['GET'], async (request) => {
+      ops(request);
+      const calls = await orchestrator.listCalls({ limit: 100 });
+      return json({ calls: calls.map(publicCall) });
+    }),
+  };
+}
+
+/** A call as API clients see it: phone numbers masked to their last four digits. */
+function publicCall(call: import('../calls/store.js').CallRecord) {
+  const mask = (n: string) => (n.length > 4 ? `${'*'.repeat(n.length - 4)}${n.slice(-4)}` : n);
+  return { ...call, to: mask(call.to), from: mask(call.from) };
+}

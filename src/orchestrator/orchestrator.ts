@@ -1,0 +1,495 @@
+import { CircuitBreaker } from '../breaker/breaker.js';
+import type { ProviderStatus } from '../breaker/types.js';
+import type { CallRecord, CallStatus } from '../calls/store.js';
+import { type Clock, systemClock } from '../core/clock.js';
+import { FeatureDisabledError, isCircuitOpenError, ValidationError } from '../core/errors.js';
+import { type IdGenerator, randomId } from '../core/ids.js';
+import { type Logger, redactingLogger, silentLogger } from '../core/logger.js';
+import { createRedactor, maskPhone } from '../core/redact.js';
+import type { AiProvider, ProviderName } from '../core/types.js';
+import { type RunbookFlags, runbookFlags } from '../flags/catalog.js';
+import { chooseAiProvider } from '../flags/choose-provider.js';
+import type { FlagDefinitions } from '../flags/define.js';
+import type { EvaluationContext } from '../flags/evaluate.js';
+import { FlagResolver } from '../flags/resolver.js';
+import {
+  geminiHealthCheck,
+  openAiHealthCheck,
+  storeHealthCheck,
+  twilioHealthCheck,
+} from '../health/checks.js';
+import { HealthRunner, liveness } from '../health/runner.js';
+import type { HealthReport } from '../health/types.js';
+import { Idempotency } from '../idempotency/idempotency.js';
+import { twilioWebhookIdempotencyKey } from '../idempotency/keys.js';
+import { IncidentRecorder } from '../incidents/recorder.js';
+import type { Incident, IncidentQuery } from '../incidents/store.js';
+import type { SteadyCallStores } from '../storage/memory/index.js';
+import { TwilioSigner } from '../telephony/signature.js';
+import { fallbackTwiml, streamTwiml } from '../telephony/twiml.js';
+import type { StatusWebhook, VoiceWebhook } from '../telephony/webhooks.js';
+import {
+  type BrowserSessionInput,
+  browserSessionInputSchema,
+  type SmsRequest,
+  type StartCallInput,
+  sendSmsInputSchema,
+  startCallInputSchema,
+} from './inputs.js';
+import { type CallOrchestratorOptions, defaultEndpointPaths, type EndpointPaths } from './options.js';
+import { StreamTokens } from './stream-token.js';
+import { parseInput } from './validate.js';
+
+const DEFAULT_FALLBACK = 'Sorry, our assistant is unavailable right now. Please try again later.';
+const NOTIFY_STATUSES: Partial<Record<CallStatus, 'warning'>> = {
+  failed: 'warning',
+  busy: 'warning',
+  'no-answer': 'warning',
+};
+
+/** Result of {@link CallOrchestrator.startCall}. */
+export interface StartCallResult {
+  call: CallRecord;
+  /** True when an earlier request with the same `Idempotency-Key` created the call. */
+  replayed: boolean;
+}
+
+/** Result of {@link CallOrchestrator.handleVoiceWebhook}. */
+export interface VoiceWebhookResult {
+  twiml: string;
+  provider: AiProvider | null;
+  callId: string;
+}
+
+/** Result of {@link CallOrchestrator.handleStatusWebhook}. */
+export interface StatusWebhookResult {
+  applied: boolean;
+  status: CallStatus | null;
+  reason?: string;
+  replayed: boolean;
+}
+
+/**
+ * The use cases behind every runbook endpoint, independent of HTTP: place a call, answer Twilio's
+ * voice and status webhooks, send an SMS, open a browser session with OpenAI, run health checks,
+ * and the ops actions. Handlers in `steadycall`'s http module and the Express adapter are thin
+ * shells around it.
+ *
+ * @example
+ * ```ts
+ * const orchestrator = new CallOrchestrator({
+ *   stores: createMemoryStores(),
+ *   publicBaseUrl: 'https://voice.example.com',
+ *   streamTokenSecret: process.env.STREAM_TOKEN_SECRET!,
+ *   twilio: { telephony: new TwilioRestAdapter({ client }), authTokens: process.env.TWILIO_AUTH_TOKEN! },
+ * });
+ * const { call } = await orchestrator.startCall({ to: '+14155550123' }, { idempotencyKey: 'abc' });
+ * ```
+ */
+export class CallOrchestrator {
+  /** Typed for the runbook's flags; user flags are resolvable too (see `flagsByKey`). */
+  readonly flags: FlagResolver<RunbookFlags>;
+  readonly incidents: IncidentRecorder;
+  readonly idempotency: Idempotency;
+  readonly stores: SteadyCallStores;
+  readonly paths: EndpointPaths;
+  readonly signer: TwilioSigner | null;
+  readonly streamTokens: StreamTokens;
+
+  readonly #options: CallOrchestratorOptions;
+  readonly #clock: Clock;
+  readonly #ids: IdGenerator;
+  readonly #logger: Logger;
+  readonly #breakers = new Map<ProviderName, CircuitBreaker>();
+  readonly #health: HealthRunner;
+  readonly #base: string;
+
+  constructor(options: CallOrchestratorOptions) {
+    this.#options = options;
+    this.stores = options.stores;
+    this.#clock = options.clock ?? systemClock;
+    this.#ids = options.ids ?? randomId;
+    this.#base = validateBaseUrl(options.publicBaseUrl);
+    this.paths = { ...defaultEndpointPaths, ...options.paths };
+    const secrets = [
+      ...(options.twilio ? [options.twilio.authTokens].flat() : []),
+      ...(options.openai ? [options.openai.apiKey] : []),
+      ...(options.gemini ? [options.gemini.apiKey] : []),
+      options.streamTokenSecret,
+    ];
+    const redactor = createRedactor({ secrets });
+    this.#logger = redactingLogger(options.logger ?? silentLogger, redactor);
+    this.streamTokens = new StreamTokens(options.streamTokenSecret);
+    this.signer = options.twilio ? new TwilioSigner(options.twilio.authTokens) : null;
+    this.incidents = new IncidentRecorder({
+      log: options.stores.incidents,
+      clock: this.#clock,
+      logger: this.#logger,
+      secrets,
+      onAlert: options.onAlert,
+    });
+    // User flags sit next to the runbook's; the runbook keys keep their precise types.
+    this.flags = new FlagResolver<FlagDefinitions>({
+      store: options.stores.flags,
+      flags: { ...runbookFlags, ...options.flags },
+      clock: this.#clock,
+      logger: this.#logger,
+    }) as unknown as FlagResolver<RunbookFlags>;
+    this.idempotency = new Idempotency({
+      store: options.stores.idempotency,
+      clock: this.#clock,
+      logger: this.#logger,
+    });
+    const fetchImpl = options.fetch;
+    this.#health = new HealthRunner({
+      checks: [
+        twilioHealthCheck({ telephony: options.twilio?.telephony }),
+        openAiHealthCheck({ apiKey: options.openai?.apiKey, fetch: fetchImpl }),
+        geminiHealthCheck({ apiKey: options.gemini?.apiKey, fetch: fetchImpl }),
+        storeHealthCheck('store', () => this.#pingStore()),
+        ...(options.healthChecks ?? []),
+      ],
+      providerStatus: options.stores.providerStatus,
+      incidents: this.incidents,
+      idempotency: options.stores.idempotency,
+      clock: this.#clock,
+      logger: this.#logger,
+    });
+  }
+
+  /** The resolver with string keys, for ops routes that take any registered flag key. */
+  get flagsByKey(): FlagResolver<FlagDefinitions> {
+    return this.flags as unknown as FlagResolver<FlagDefinitions>;
+  }
+
+  /** The shared breaker of a provider (created on first use). */
+  breaker(provider: ProviderName): CircuitBreaker {
+    let breaker = this.#breakers.get(provider);
+    if (!breaker) {
+      breaker = new CircuitBreaker({
+        provider,
+        store: this.stores.providerStatus,
+        policy: this.#options.breakerPolicy,
+        clock: this.#clock,
+        logger: this.#logger,
+        timeoutMs: this.#options.providerTimeoutMs ?? 10_000,
+        incidents: this.incidents,
+        onAlert: this.#options.onAlert,
+        ids: this.#ids,
+      });
+      this.#breakers.set(provider, breaker);
+    }
+    return breaker;
+  }
+
+  /** URL of an endpoint as Twilio calls it. */
+  endpointUrl(path: string, query?: Record<string, string>): string {
+    const qs = query ? `?${new URLSearchParams(query)}` : '';
+    return `${this.#base}${path}${qs}`;
+  }
+
+  /** `calls-start`: flag, breaker and (optional) idempotency key, then Twilio creates the call. */
+  async startCall(
+    input: unknown,
+    options: { idempotencyKey?: string | null } = {},
+  ): Promise<StartCallResult> {
+    const body = parseInput(startCallInputSchema, 'call request', input);
+    const context: EvaluationContext = { tenantId: body.tenantId, targetingKey: body.tenantId };
+    if (!(await this.flags.getValue('calls.outbound.enabled', context))) {
+      throw new FeatureDisabledError('calls.outbound.enabled');
+    }
+    if (!options.idempotencyKey) return { call: await this.#placeCall(body), replayed: false };
+    const { response, replayed } = await this.idempotency.execute(options.idempotencyKey, body, () =>
+      this.#placeCall(body),
+    );
+    return { call: response, replayed };
+  }
+
+  async #placeCall(body: StartCallInput): Promise<CallRecord> {
+    const twilio = this.#requireTwilio();
+    const from = body.from ?? twilio.defaultFrom;
+    if (!from)
+      throw new ValidationError('No caller id', [{ path: 'from', message: 'required (no default set)' }]);
+    const id = this.#ids();
+    const now = this.#clock.now();
+    const call = await this.stores.calls.create(
+      {
+        id,
+        to: body.to,
+        from,
+        tenantId: body.tenantId ?? null,
+        direction: 'outbound',
+        metadata: body.metadata ?? {},
+      },
+      now,
+    );
+    try {
+      const created = await this.breaker('twilio').execute((signal) =>
+        twilio.telephony.createCall(
+          {
+            to: body.to,
+            from,
+            voiceUrl: this.endpointUrl(this.paths.voice, { callId: id }),
+            statusCallbackUrl: this.endpointUrl(this.paths.status, { callId: id }),
+            timeoutSeconds: body.timeoutSeconds,
+          },
+          { signal },
+        ),
+      );
+      const linked = await this.stores.calls.attachSid(id, created.callSid, this.#clock.now());
+      this.#logger.info({ callId: id, to: maskPhone(body.to) }, 'call placed');
+      return linked ?? call;
+    } catch (err) {
+      // The call never reached (or was refused by) Twilio: close the record so it is not left queued.
+      await this.stores.calls
+        .applyStatus({ id, status: 'failed', at: this.#clock.now() })
+        .catch(() => undefined);
+      if (!isCircuitOpenError(err)) {
+        await this.incidents.record({
+          severity: 'warning',
+          provider: 'twilio',
+          code: 'call_start_failed',
+          message: `Could not place call ${id}`,
+          callId: id,
+          context: { error: err },
+        });
+      }
+      throw err;
+    }
+  }
+
+  /** `twilio-voice`: choose the AI provider and answer `<Connect><Stream>`, or the fallback TwiML. */
+  async handleVoiceWebhook(
+    params: VoiceWebhook,
+    options: { callId?: string | null } = {},
+  ): Promise<VoiceWebhookResult> {
+    const call = await this.#findOrCreateInbound(params, options.callId ?? null);
+    const context: EvaluationContext = {
+      tenantId: call.tenantId ?? undefined,
+      targetingKey: call.id,
+      callId: call.id,
+    };
+    const choice = await chooseAiProvider({
+      flags: this.flags,
+      context,
+      breakers: (p) => this.breaker(p),
+      logger: this.#logger,
+    });
+    const now = this.#clock.now();
+    if (!choice.provider) {
+      const disabled = choice.reason === 'ai_disabled';
+      await this.incidents.record({
+        severity: disabled ? 'info' : 'critical',
+        code: disabled ? 'ai_disabled' : 'ai_unavailable',
+        message: disabled
+          ? `AI is disabled by flag; call ${call.id} got the fallback`
+          : `No AI provider available for call ${call.id}`,
+        callId: call.id,
+        context: { skipped: choice.skipped },
+      });
+      const fb = this.#options.fallback ?? {};
+      return {
+        twiml: fallbackTwiml({ message: fb.message ?? DEFAULT_FALLBACK, dialTo: fb.dialTo, voice: fb.voice }),
+        provider: null,
+        callId: call.id,
+      };
+    }
+    await this.stores.calls.setAiProvider(call.id, choice.provider, now);
+    const token = await this.streamTokens.mint({ callId: call.id, provider: choice.provider }, now);
+    return {
+      twiml: streamTwiml({
+        url: this.#mediaStreamUrl(),
+        parameters: { callId: call.id, provider: choice.provider, token },
+      }),
+      provider: choice.provider,
+      callId: call.id,
+    };
+  }
+
+  async #findOrCreateInbound(params: VoiceWebhook, callId: string | null): Promise<CallRecord> {
+    const byId = callId ? await this.stores.calls.get(callId) : null;
+    if (byId) {
+      if (!byId.callSid)
+        return (await this.stores.calls.attachSid(byId.id, params.CallSid, this.#clock.now())) ?? byId;
+      return byId;
+    }
+    const bySid = await this.stores.calls.getBySid(params.CallSid);
+    if (bySid) return bySid;
+    // An inbound call (or one placed outside steadycall): record it on first sight.
+    return this.stores.calls.create(
+      {
+        id: this.#ids(),
+        callSid: params.CallSid,
+        direction: 'inbound',
+        to: params.To ?? '',
+        from: params.From ?? '',
+        status: 'ringing',
+      },
+      this.#clock.now(),
+    );
+  }
+
+  /**
+   * `twilio-status`: applied once per event (idempotent on Twilio's token or CallSid + status +
+   * SequenceNumber) and monotonically; failed / busy / no-answer write an incident.
+   */
+  async handleStatusWebhook(params: StatusWebhook, headers: Headers): Promise<StatusWebhookResult> {
+    const key = twilioWebhookIdempotencyKey(headers, stringParams(params));
+    const { response, replayed } = await this.idempotency.execute(key, params, async () => {
+      const result = await this.stores.calls.applyStatus({
+        callSid: params.CallSid,
+        status: params.CallStatus,
+        sequenceNumber: params.SequenceNumber ?? null,
+        at: this.#clock.now(),
+      });
+      if (result.applied && NOTIFY_STATUSES[params.CallStatus]) {
+        await this.incidents.record({
+          severity: 'warning',
+          provider: 'twilio',
+          code: `call_${params.CallStatus.replace('-', '_')}`,
+          message: `Call ${result.record.id} ended ${params.CallStatus}`,
+          callId: result.record.id,
+          context: { sipResponseCode: params.SipResponseCode, errorCode: params.ErrorCode },
+        });
+      }
+      return result.applied
+        ? { applied: true, status: result.record.status }
+        : { applied: false, status: result.record?.status ?? null, reason: result.reason };
+    });
+    return { ...response, replayed };
+  }
+
+  /** Sends an SMS (flag `sms.enabled`, breaker `twilio`). */
+  async sendSms(input: unknown): Promise<{ messageSid: string; status: string }> {
+    const body: SmsRequest = parseInput(sendSmsInputSchema, 'SMS request', input);
+    if (
+      !(await this.flags.getValue('sms.enabled', { tenantId: body.tenantId, targetingKey: body.tenantId }))
+    ) {
+      throw new FeatureDisabledError('sms.enabled');
+    }
+    const twilio = this.#requireTwilio();
+    const from = body.from ?? twilio.defaultFrom;
+    if (!from)
+      throw new ValidationError('No sender', [{ path: 'from', message: 'required (no default set)' }]);
+    return this.breaker('twilio').execute((signal) =>
+      twilio.telephony.sendSms({ to: body.to, from, body: body.body }, { signal }),
+    );
+  }
+
+  /** `openai-realtime-session`: a browser talks to OpenAI directly without seeing the API key. */
+  async createBrowserSession(input: unknown): Promise<Record<string, unknown>> {
+    const body: BrowserSessionInput = parseInput(browserSessionInputSchema, 'session request', input);
+    const context = { tenantId: body.tenantId, targetingKey: body.tenantId };
+    if (!(await this.flags.getValue('ai.enabled', context))) throw new FeatureDisabledError('ai.enabled');
+    if (!(await this.flags.getValue('ai.openai.enabled', context)))
+      throw new FeatureDisabledError('ai.openai.enabled');
+    const sessions = this.#browserSessions();
+    if (body.api === 'live') {
+      const { sdpOffer, instructions, voice } = body;
+      return { ...(await sessions.createLiveWebRtcSession({ sdpOffer, instructions, voice })) };
+    }
+    const { instructions, voice, expiresAfterSeconds } = body;
+    return { ...(await sessions.createRealtimeClientSecret({ instructions, voice, expiresAfterSeconds })) };
+  }
+
+  /** `openai-realtime-status`: availability of OpenAI for realtime sessions, with the breaker's view. */
+  async realtimeStatus(): Promise<Record<string, unknown>> {
+    const enabled =
+      (await this.flags.getValue('ai.enabled')) && (await this.flags.getValue('ai.openai.enabled'));
+    const peek = await this.breaker('openai').peek();
+    if (!this.#options.openai) return { configured: false, enabled, available: false, circuit: peek.state };
+    const status = peek.retryAfterMs > 0 ? { available: false } : await this.#browserSessions().status();
+    return { configured: true, enabled, circuit: peek.state, retryAfterMs: peek.retryAfterMs, ...status };
+  }
+
+  /** `ops-health-run`: every provider and the store; writes `provider_status`, incidents, purges keys. */
+  async runHealthChecks(): Promise<HealthReport> {
+    if (!(await this.flags.getValue('healthchecks.enabled')))
+      throw new FeatureDisabledError('healthchecks.enabled');
+    return this.#health.run();
+  }
+
+  /** `health-check`: public liveness; reveals nothing secret. */
+  liveness() {
+    return liveness({ ping: () => this.#pingStore(), version: this.#options.version ?? '0.0.0' });
+  }
+
+  // --- ops -------------------------------------------------------------------------------------
+
+  listProviderStatus(): Promise<ProviderStatus[]> {
+    return this.stores.providerStatus.list();
+  }
+
+  resetBreaker(provider: ProviderName): Promise<ProviderStatus> {
+    return this.breaker(checkProvider(provider)).reset();
+  }
+
+  forceOpenBreaker(provider: ProviderName, untilEpochMs: number): Promise<ProviderStatus> {
+    if (!Number.isFinite(untilEpochMs) || untilEpochMs <= this.#clock.now()) {
+      throw new ValidationError('until must be a future time', [
+        { path: 'until', message: 'must be in the future' },
+      ]);
+    }
+    return this.breaker(checkProvider(provider)).forceOpen(untilEpochMs);
+  }
+
+  listIncidents(query?: IncidentQuery): Promise<Incident[]> {
+    return this.incidents.query(query);
+  }
+
+  listCalls(query?: Parameters<SteadyCallStores['calls']['list']>[0]): Promise<CallRecord[]> {
+    return this.stores.calls.list(query);
+  }
+
+  #mediaStreamUrl(): string {
+    return this.#options.mediaStreamUrl ?? `${this.#base.replace(/^http/, 'ws')}${this.paths.mediaStream}`;
+  }
+
+  #requireTwilio(): NonNullable<CallOrchestratorOptions['twilio']> {
+    const twilio = this.#options.twilio;
+    if (!twilio) throw new FeatureDisabledError('twilio (not configured)');
+    return twilio;
+  }
+
+  #browserSessions() {
+    const sessions = this.#options.openai?.browserSessions;
+    if (!sessions) throw new FeatureDisabledError('openai (not configured)');
+    return sessions;
+  }
+
+  async #pingStore(): Promise<void> {
+    await (this.stores.ping ? this.stores.ping() : this.stores.providerStatus.list());
+  }
+}
+
+function validateBaseUrl(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ValidationError('publicBaseUrl must be an absolute URL', [
+      { path: 'publicBaseUrl', message: url },
+    ]);
+  }
+  if (!/^https?:$/.test(parsed.protocol)) {
+    throw new ValidationError('publicBaseUrl must be http(s)', [
+      { path: 'publicBaseUrl', message: parsed.protocol },
+    ]);
+  }
+  return url.replace(/\/+$/, '');
+}
+
+function checkProvider(provider: string): ProviderName {
+  if (!/^[a-z][a-z0-9_-]{0,31}$/.test(provider)) {
+    throw new ValidationError('Unknown provider name', [
+      { path: 'provider', message: 'must be a provider name' },
+    ]);
+  }
+  return provider;
+}
+
+function stringParams(params: StatusWebhook): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(params)) if (v !== undefined) out[k] = String(v);
+  return out;
+}
