@@ -3,15 +3,17 @@
 
 import { Report } from './report.js';
 import { breakerScenario } from './scenarios/breaker.js';
+import { callPathScenario } from './scenarios/call-path.js';
 import { flagsScenario } from './scenarios/flags.js';
 import { webhooksScenario } from './scenarios/webhooks.js';
 
 const T0 = Date.UTC(2026, 10, 25, 9, 0, 0);
 const report = new Report(T0);
-report.title('steadycall demo: the resilience core, offline, on in-memory stores');
-report.line('No network, no API keys: providers are scripted fakes and time runs on a fake clock.');
+report.title('steadycall demo: offline, on the in-memory defaults');
+report.line('No internet, no API keys: Twilio is a loopback fake; cooldowns are skipped, not waited for.');
 
 const results = [
+  await callPathScenario(report),
   await breakerScenario(report, T0),
   await webhooksScenario(report),
   await flagsScenario(report, T0),
