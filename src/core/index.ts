@@ -6,3 +6,4 @@ export * from './ids.js';
 export * from './logger.js';
 export * from './redact.js';
 export * from './types.js';
+export * from './version.js';

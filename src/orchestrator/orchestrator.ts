@@ -7,6 +7,7 @@ import { type IdGenerator, randomId } from '../core/ids.js';
 import { type Logger, redactingLogger, silentLogger } from '../core/logger.js';
 import { createRedactor, maskPhone } from '../core/redact.js';
 import type { AiProvider, ProviderName } from '../core/types.js';
+import { VERSION } from '../core/version.js';
 import { type RunbookFlags, runbookFlags } from '../flags/catalog.js';
 import { chooseAiProvider } from '../flags/choose-provider.js';
 import type { FlagDefinitions } from '../flags/define.js';
@@ -154,6 +155,7 @@ export class CallOrchestrator {
       idempotency: options.stores.idempotency,
       clock: this.#clock,
       logger: this.#logger,
+      secrets,
     });
   }
 
@@ -384,12 +386,20 @@ export class CallOrchestrator {
     if (!(await this.flags.getValue('ai.openai.enabled', context)))
       throw new FeatureDisabledError('ai.openai.enabled');
     const sessions = this.#browserSessions();
+    // Guarded by the shared `openai` breaker (pass the sessions object no breaker of its own).
+    const breaker = this.breaker('openai');
     if (body.api === 'live') {
       const { sdpOffer, instructions, voice } = body;
-      return { ...(await sessions.createLiveWebRtcSession({ sdpOffer, instructions, voice })) };
+      const session = await breaker.execute((signal) =>
+        sessions.createLiveWebRtcSession({ sdpOffer, instructions, voice }, { signal }),
+      );
+      return { ...session };
     }
     const { instructions, voice, expiresAfterSeconds } = body;
-    return { ...(await sessions.createRealtimeClientSecret({ instructions, voice, expiresAfterSeconds })) };
+    const secret = await breaker.execute((signal) =>
+      sessions.createRealtimeClientSecret({ instructions, voice, expiresAfterSeconds }, { signal }),
+    );
+    return { ...secret };
   }
 
   /** `openai-realtime-status`: availability of OpenAI for realtime sessions, with the breaker's view. */
@@ -411,7 +421,7 @@ export class CallOrchestrator {
 
   /** `health-check`: public liveness; reveals nothing secret. */
   liveness() {
-    return liveness({ ping: () => this.#pingStore(), version: this.#options.version ?? '0.0.0' });
+    return liveness({ ping: () => this.#pingStore(), version: this.#options.version ?? VERSION });
   }
 
   // --- ops -------------------------------------------------------------------------------------

@@ -72,3 +72,11 @@ describe('SteadyCallError', () => {
     expect(isSteadyCallError({ code: 'circuit_open' })).toBe(false);
   });
 });
+
+describe('VERSION', () => {
+  it('matches package.json', async () => {
+    const { VERSION } = await import('../../src/core/version.js');
+    const pkg = await import('../../package.json', { with: { type: 'json' } });
+    expect(VERSION).toBe(pkg.default.version);
+  });
+});
