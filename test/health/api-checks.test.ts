@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../src/core/clock.js';
@@ -97,9 +99,23 @@ describe('openAiHealthCheck', () => {
   });
 
   it('does not follow redirects (the key header would go with them)', async () => {
-    openai().get('/v1/models').reply(302, '', { location: 'https://elsewhere.example.com/models' });
-    const result = await openAiHealthCheck({ apiKey: OPENAI_KEY }).check(signal());
-    expect(result).toMatchObject({ status: 'down', message: 'unexpected response (HTTP 302)' });
+    // A real loopback server: nock's redirect emulation differs between Node 22 and 24.
+    const seen: string[] = [];
+    const server = createServer((req, res) => {
+      seen.push(`${req.url} ${req.headers.authorization ?? ''}`);
+      if (req.url === '/v1/models') res.writeHead(302, { location: '/elsewhere' }).end();
+      else res.writeHead(200, { 'content-type': 'application/json' }).end('{"data":[]}');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
+      const result = await openAiHealthCheck({ apiKey: OPENAI_KEY, baseUrl }).check(signal());
+      expect(result).toMatchObject({ status: 'down', message: 'unexpected response (HTTP 302)' });
+      expect(seen).toEqual([`/v1/models Bearer ${OPENAI_KEY}`]);
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 
   it('is down on a network error, reporting its code and never the key', async () => {
