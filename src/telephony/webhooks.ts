@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { callStatusSchema } from '../calls/status.js';
 import { ValidationError } from '../core/errors.js';
 
 /**
@@ -14,17 +15,7 @@ const sid = (prefix: string) =>
       `must be a ${prefix}... SID`,
     );
 
-const callStatus = z.enum([
-  'queued',
-  'initiated',
-  'ringing',
-  'in-progress',
-  'completed',
-  'busy',
-  'failed',
-  'no-answer',
-  'canceled',
-]);
+const callStatus = callStatusSchema;
 
 const shortText = z.string().max(512);
 const phoneOrClient = z.string().max(256);

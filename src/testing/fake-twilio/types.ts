@@ -1,19 +1,11 @@
+import type { CallStatus } from '../../calls/store.js';
 import type { Logger } from '../../core/logger.js';
 
 /** Form params as Twilio sends and receives them: a repeated key keeps all its values. */
 export type FormParams = Record<string, string | string[]>;
 
 /** Every call status Twilio reports. */
-export type FakeCallStatus =
-  | 'queued'
-  | 'initiated'
-  | 'ringing'
-  | 'in-progress'
-  | 'completed'
-  | 'busy'
-  | 'failed'
-  | 'no-answer'
-  | 'canceled';
+export type FakeCallStatus = CallStatus;
 
 /** How a simulated call ends. */
 export type FinalCallStatus = 'completed' | 'busy' | 'no-answer' | 'failed' | 'canceled';
