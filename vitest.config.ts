@@ -9,11 +9,13 @@ export default defineConfig({
     alias: [
       { find: /^steadycall\/express$/, replacement: src('adapters/express-entry.ts') },
       { find: /^steadycall\/testing$/, replacement: src('testing/index.ts') },
+      { find: /^steadycall\/postgres$/, replacement: src('storage/postgres/index.ts') },
       { find: /^steadycall$/, replacement: src('index.ts') },
     ],
   },
   test: {
     include: ['test/**/*.test.ts', 'src/**/*.test.ts'],
+    globalSetup: ['test/support/global-setup.ts'],
     testTimeout: 20_000,
     hookTimeout: 60_000,
   },
