@@ -14,6 +14,7 @@ import {
   TwilioRestAdapter,
 } from 'steadycall';
 import { steadycallRouter } from 'steadycall/express';
+import { createPostgresStores } from 'steadycall/postgres';
 import type { Twilio } from 'twilio';
 
 export type Env = Record<string, string | undefined>;
@@ -115,4 +116,17 @@ export function createApp(env: Env = process.env, overrides: AppOverrides = {}):
     res.status(404).json({ error: { code: 'not_found', message: 'Not found' } });
   });
   return { app, orchestrator, stores };
+}
+
+/**
+ * Like {@link createApp}, but with PostgreSQL stores when `DATABASE_URL` is set (migrations applied
+ * at start), so several instances share breakers, idempotency keys, flags, calls and incidents.
+ */
+export async function createAppFromEnv(
+  env: Env = process.env,
+  overrides: AppOverrides = {},
+): Promise<ExampleApp & { close(): Promise<void> }> {
+  if (!env.DATABASE_URL || overrides.stores) return { ...createApp(env, overrides), close: async () => {} };
+  const stores = await createPostgresStores({ url: env.DATABASE_URL, migrate: true });
+  return { ...createApp(env, { ...overrides, stores }), close: () => stores.close() };
 }

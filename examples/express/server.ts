@@ -1,11 +1,17 @@
-// `npm run example:express`: starts the example server on PORT (default 3000).
-import { createApp } from './app.js';
+// `npm run example:express`: starts the example server on PORT (default 3000), on PostgreSQL when
+// DATABASE_URL is set, in memory otherwise.
+import { createAppFromEnv } from './app.js';
 
 const port = Number(process.env.PORT ?? 3000);
-const { app } = createApp(process.env);
-const server = app.listen(port, process.env.HOST ?? '127.0.0.1', () => {
-  console.log(`steadycall example listening on http://${process.env.HOST ?? '127.0.0.1'}:${port}`);
+const host = process.env.HOST ?? '127.0.0.1';
+const { app, close } = await createAppFromEnv(process.env);
+const server = app.listen(port, host, () => {
+  const store = process.env.DATABASE_URL ? 'PostgreSQL' : 'in-memory';
+  console.log(`steadycall example listening on http://${host}:${port} (${store} stores)`);
 });
-const stop = () => server.close(() => process.exit(0));
+const stop = () =>
+  server.close(() => {
+    void close().finally(() => process.exit(0));
+  });
 process.on('SIGINT', stop);
 process.on('SIGTERM', stop);
