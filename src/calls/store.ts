@@ -54,6 +54,26 @@ export type StatusApplyResult =
       reason: 'not_found' | 'terminal' | 'stale_sequence' | 'not_forward';
     };
 
+/** What {@link CallStore.applyStatusOnce} records and replays for one status callback. */
+export interface StatusSummary {
+  applied: boolean;
+  status: CallStatus | null;
+  reason?: 'not_found' | 'terminal' | 'stale_sequence' | 'not_forward';
+  callId: string | null;
+}
+
+/** The idempotency key of a status callback, with its payload fingerprint and retention. */
+export interface StatusOnce {
+  key: string;
+  fingerprint: string;
+  ttlMs: number;
+}
+
+export type StatusOnceResult =
+  | { outcome: 'applied' | 'replayed'; summary: StatusSummary }
+  | { outcome: 'mismatch' }
+  | { outcome: 'in_progress' };
+
 export interface CallQuery {
   tenantId?: string;
   status?: CallStatus | readonly CallStatus[];
@@ -73,5 +93,12 @@ export interface CallStore {
   attachSid(id: string, callSid: string, now: number): Promise<CallRecord | null>;
   setAiProvider(id: string, provider: AiProvider | null, now: number): Promise<CallRecord | null>;
   applyStatus(update: StatusUpdate): Promise<StatusApplyResult>;
+  /**
+   * Optional: applies a status callback and records its idempotency key (in `idempotency_keys`)
+   * in ONE atomic operation, replaying the stored summary for a repeated key. Stores that share a
+   * database with the idempotency ledger implement it (PostgreSQL: one function call); without it
+   * the orchestrator uses the generic claim / apply / complete path.
+   */
+  applyStatusOnce?(update: StatusUpdate, once: StatusOnce): Promise<StatusOnceResult>;
   list(query?: CallQuery): Promise<CallRecord[]>;
 }

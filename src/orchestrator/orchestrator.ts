@@ -1,8 +1,14 @@
 import { CircuitBreaker } from '../breaker/breaker.js';
 import type { ProviderStatus } from '../breaker/types.js';
-import type { CallRecord, CallStatus } from '../calls/store.js';
+import type { CallRecord, CallStatus, StatusApplyResult, StatusSummary } from '../calls/store.js';
 import { type Clock, systemClock } from '../core/clock.js';
-import { FeatureDisabledError, isCircuitOpenError, ValidationError } from '../core/errors.js';
+import {
+  FeatureDisabledError,
+  IdempotencyConflictError,
+  IdempotencyKeyReuseError,
+  isCircuitOpenError,
+  ValidationError,
+} from '../core/errors.js';
 import { type IdGenerator, randomId } from '../core/ids.js';
 import { type Logger, redactingLogger, silentLogger } from '../core/logger.js';
 import { createRedactor, maskPhone } from '../core/redact.js';
@@ -21,7 +27,8 @@ import {
 } from '../health/checks.js';
 import { HealthRunner, liveness } from '../health/runner.js';
 import type { HealthReport } from '../health/types.js';
-import { Idempotency } from '../idempotency/idempotency.js';
+import { fingerprintPayload } from '../idempotency/fingerprint.js';
+import { IDEMPOTENCY_DEFAULTS, Idempotency } from '../idempotency/idempotency.js';
 import { twilioWebhookIdempotencyKey } from '../idempotency/keys.js';
 import { IncidentRecorder } from '../incidents/recorder.js';
 import type { Incident, IncidentQuery } from '../incidents/store.js';
@@ -337,28 +344,49 @@ export class CallOrchestrator {
    */
   async handleStatusWebhook(params: StatusWebhook, headers: Headers): Promise<StatusWebhookResult> {
     const key = twilioWebhookIdempotencyKey(headers, stringParams(params));
-    const { response, replayed } = await this.idempotency.execute(key, params, async () => {
-      const result = await this.stores.calls.applyStatus({
-        callSid: params.CallSid,
-        status: params.CallStatus,
-        sequenceNumber: params.SequenceNumber ?? null,
-        at: this.#clock.now(),
+    const update = {
+      callSid: params.CallSid,
+      status: params.CallStatus,
+      sequenceNumber: params.SequenceNumber ?? null,
+      at: this.#clock.now(),
+    };
+    const calls = this.stores.calls;
+    let summary: StatusSummary;
+    let replayed: boolean;
+    if (calls.applyStatusOnce) {
+      // One atomic store operation: ledger + conditional update (one round trip on PostgreSQL).
+      const once = await calls.applyStatusOnce(update, {
+        key,
+        fingerprint: await fingerprintPayload(params),
+        ttlMs: IDEMPOTENCY_DEFAULTS.ttlMs,
       });
-      if (result.applied && NOTIFY_STATUSES[params.CallStatus]) {
-        await this.incidents.record({
-          severity: 'warning',
-          provider: 'twilio',
-          code: `call_${params.CallStatus.replace('-', '_')}`,
-          message: `Call ${result.record.id} ended ${params.CallStatus}`,
-          callId: result.record.id,
-          context: { sipResponseCode: params.SipResponseCode, errorCode: params.ErrorCode },
-        });
-      }
-      return result.applied
-        ? { applied: true, status: result.record.status }
-        : { applied: false, status: result.record?.status ?? null, reason: result.reason };
-    });
-    return { ...response, replayed };
+      if (once.outcome === 'mismatch') throw new IdempotencyKeyReuseError();
+      if (once.outcome === 'in_progress') throw new IdempotencyConflictError();
+      summary = once.summary;
+      replayed = once.outcome === 'replayed';
+    } else {
+      const result = await this.idempotency.execute(key, params, async () =>
+        summarise(await calls.applyStatus(update)),
+      );
+      summary = result.response;
+      replayed = result.replayed;
+    }
+    if (!replayed && summary.applied && NOTIFY_STATUSES[params.CallStatus]) {
+      await this.incidents.record({
+        severity: 'warning',
+        provider: 'twilio',
+        code: `call_${params.CallStatus.replace('-', '_')}`,
+        message: `Call ${summary.callId} ended ${params.CallStatus}`,
+        callId: summary.callId,
+        context: { sipResponseCode: params.SipResponseCode, errorCode: params.ErrorCode },
+      });
+    }
+    return {
+      applied: summary.applied,
+      status: summary.status,
+      ...(summary.reason ? { reason: summary.reason } : {}),
+      replayed,
+    };
   }
 
   /** Sends an SMS (flag `sms.enabled`, breaker `twilio`). */
@@ -496,6 +524,17 @@ function checkProvider(provider: string): ProviderName {
     ]);
   }
   return provider;
+}
+
+function summarise(result: StatusApplyResult): StatusSummary {
+  return result.applied
+    ? { applied: true, status: result.record.status, callId: result.record.id }
+    : {
+        applied: false,
+        status: result.record?.status ?? null,
+        reason: result.reason,
+        callId: result.record?.id ?? null,
+      };
 }
 
 function stringParams(params: StatusWebhook): Record<string, string> {

@@ -4,6 +4,7 @@ import { featureFlagsMigration } from './0002_feature_flags.js';
 import { idempotencyKeysMigration } from './0003_idempotency_keys.js';
 import { incidentLogMigration } from './0004_incident_log.js';
 import { callsMigration } from './0005_calls.js';
+import { statusOnceMigration } from './0006_status_once.js';
 
 /** One schema migration: plain SQL, applied once, in order. */
 export interface Migration {
@@ -24,4 +25,5 @@ export const migrations: readonly Migration[] = [
   idempotencyKeysMigration,
   incidentLogMigration,
   callsMigration,
+  statusOnceMigration,
 ];
