@@ -1,7 +1,7 @@
 // `steadycall/postgres`: PostgreSQL (and Supabase) implementations of every storage port.
 export { PostgresCallStore } from './calls.js';
 export { isConnectionError, storeOp } from './errors.js';
-export { PostgresFlagStore } from './flags.js';
+export { PostgresFlagStore, seedRunbookFlags } from './flags.js';
 export { PostgresIdempotencyStore } from './idempotency.js';
 export { PostgresIncidentLog } from './incidents.js';
 export { type MigrateOptions, migrate } from './migrate.js';
