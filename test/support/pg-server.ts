@@ -34,6 +34,7 @@ export class PgServer {
   readonly #dir: string;
   readonly #port: number;
   readonly #asPostgres: boolean;
+  #durable = false;
 
   private constructor(bin: string, dir: string, port: number) {
     this.#bin = bin;
@@ -44,12 +45,13 @@ export class PgServer {
   }
 
   /** initdb + start. Throws with the server's own output when it cannot. */
-  static async start(): Promise<PgServer> {
+  static async start(options: { durable?: boolean } = {}): Promise<PgServer> {
     const bin = findPostgresBin();
     if (!bin)
       throw new Error('PostgreSQL binaries not found under /usr/lib/postgresql (apt-get install postgresql)');
     const dir = mkdtempSync(join(tmpdir(), 'steadycall-pg-'));
     const server = new PgServer(bin, dir, await freePort());
+    server.#durable = options.durable ?? false;
     if (server.#asPostgres) {
       const uid = Number(execFileSync('id', ['-u', 'postgres']).toString().trim());
       const gid = Number(execFileSync('id', ['-g', 'postgres']).toString().trim());
@@ -82,7 +84,9 @@ export class PgServer {
       `-k ${this.#dir}`,
       "-c listen_addresses='127.0.0.1'",
       '-c fsync=off',
-      '-c synchronous_commit=off',
+      // Fast by default; a durable server keeps every acknowledged commit across `stopServer()`
+      // (an immediate stop is a crash: with synchronous_commit=off recent commits would vanish).
+      `-c synchronous_commit=${this.#durable ? 'on' : 'off'}`,
       '-c full_page_writes=off',
       '-c max_connections=300',
     ].join(' ');
