@@ -8,7 +8,8 @@ const REDACTED = '[REDACTED]';
 const SECRET_KEY =
   /(secret|token|password|passwd|authorization|api[-_]?key|auth[-_]?token|credential|signature|cookie)/i;
 // E.164 and common formatted numbers: 7 to 15 digits with optional +, spaces, dashes, dots, parens.
-const PHONE = /(?<![\w])\+?\d[\d\s().-]{5,18}\d(?![\w])/g;
+// Not inside ids: a run preceded by a word character or '-' (UUID segments) is left alone.
+const PHONE = /(?<![\w-])\+?\d[\d\s().-]{5,18}\d(?![\w])/g;
 
 /** `+14155550123` -> `+*******0123`. Keeps the last four digits so operators can still correlate. */
 export function maskPhone(value: string): string {

@@ -16,6 +16,8 @@ describe('redaction', () => {
     expect(out).toContain('0123');
     expect(out).toContain('2026-11-25T10:00:00Z');
     expect(out).toContain('code 21211');
+    const id = 'e99fc97d-1234-4612-8123-123456789012';
+    expect(maskPhonesInText(`incident ${id}`)).toBe(`incident ${id}`);
     expect(maskPhonesInText('CallSid=CA1&To=%2B14155550123&From=%2b442071838750')).toBe(
       'CallSid=CA1&To=%2B*******0123&From=%2b********8750',
     );

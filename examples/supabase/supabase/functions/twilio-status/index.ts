@@ -1,0 +1,4 @@
+// twilio-status: POST from Twilio (signature checked): applies each status callback once, monotonically.
+import { handlers } from '../_shared/steadycall.ts';
+
+Deno.serve(handlers.twilioStatus);
