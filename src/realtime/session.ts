@@ -78,7 +78,10 @@ export interface RealtimeSession {
   truncate(itemId: string, audioEndMs: number): void;
   /** Cancels the response in progress (no-op where the API handles interruption itself). */
   cancelResponse(): void;
-  on<E extends RealtimeEventName>(event: E, listener: (payload: RealtimeSessionEvents[E]) => void): Disposable;
+  on<E extends RealtimeEventName>(
+    event: E,
+    listener: (payload: RealtimeSessionEvents[E]) => void,
+  ): Disposable;
   /** Ends the session gracefully (bounded wait), then releases the socket and every timer. */
   close(reason?: string): Promise<void>;
 }

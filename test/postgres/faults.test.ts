@@ -60,7 +60,12 @@ describe.skipIf(!databaseUrl)('PostgreSQL outage', () => {
       body: JSON.stringify({ to: '+14155550123' }),
     });
   const statusWebhook = (callSid: string, status: string, seq: number) => {
-    const params = { CallSid: callSid, AccountSid: `AC${'b'.repeat(32)}`, CallStatus: status, SequenceNumber: String(seq) };
+    const params = {
+      CallSid: callSid,
+      AccountSid: `AC${'b'.repeat(32)}`,
+      CallStatus: status,
+      SequenceNumber: String(seq),
+    };
     const url = `${base}/twilio-status`;
     return fetch(url, {
       method: 'POST',
