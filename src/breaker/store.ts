@@ -45,6 +45,10 @@ export interface ProviderStatusStore {
   reset(provider: ProviderName, now: number): Promise<BreakerUpdate>;
   /** Operator force-open until `until` (epoch ms). */
   forceOpen(provider: ProviderName, until: number, now: number): Promise<BreakerUpdate>;
-  /** Stores the last health-check result; does not change the circuit. */
-  recordHealth(provider: ProviderName, health: HealthSnapshot, now: number): Promise<ProviderStatus>;
+  /**
+   * Stores the last health-check result; does not change the circuit. Returns the row before and
+   * after, so a health run sees the previous result in the same atomic operation (incidents on a
+   * change are then written once, however many instances run checks at the same moment).
+   */
+  recordHealth(provider: ProviderName, health: HealthSnapshot, now: number): Promise<BreakerUpdate>;
 }

@@ -161,15 +161,14 @@ export class HealthRunner {
     let previous: HealthStatus | null | undefined;
     const store = this.#providerStatus;
     if (store) {
-      previous = await this.#attempt(errors, `providerStatus.get(${provider})`, async () => {
-        const row = await store.get(provider);
-        return row?.lastHealth?.status ?? null;
-      });
       const snapshot: HealthSnapshot = { status, latencyMs: result.latencyMs, checkedAt: result.checkedAt };
       if (result.message !== undefined) snapshot.message = result.message;
-      await this.#attempt(errors, `providerStatus.recordHealth(${provider})`, () =>
-        store.recordHealth(provider, snapshot, now),
-      );
+      // One atomic operation writes the result and returns the previous one: of several instances
+      // running checks at once, exactly one sees each change (and writes its incident).
+      previous = await this.#attempt(errors, `providerStatus.recordHealth(${provider})`, async () => {
+        const update = await store.recordHealth(provider, snapshot, now);
+        return update.previous.lastHealth?.status ?? null;
+      });
     }
     if (previous === undefined) previous = this.#lastSeen.get(provider) ?? null;
     this.#lastSeen.set(provider, status);

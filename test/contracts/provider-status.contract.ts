@@ -205,9 +205,14 @@ export function providerStatusStoreContract(
     it('records health without touching the circuit', async () => {
       await tripOpen();
       const health: HealthSnapshot = { status: 'degraded', latencyMs: 900, checkedAt: T0 + 1 };
-      const row = await store.recordHealth(provider, health, T0 + 1);
-      expect(row).toMatchObject({ circuit: 'open', failureCount: 5, lastHealth: health });
+      const update = await store.recordHealth(provider, health, T0 + 1);
+      expect(update.current).toMatchObject({ circuit: 'open', failureCount: 5, lastHealth: health });
+      expect(update.previous.lastHealth).toBeNull();
+      expect(update.transition).toBeUndefined();
       expect((await store.get(provider))?.lastHealth).toEqual(health);
+      const next = await store.recordHealth(provider, { ...health, status: 'down' }, T0 + 2);
+      expect(next.previous.lastHealth).toEqual(health);
+      expect(next.current.lastHealth).toEqual({ ...health, status: 'down' });
     });
 
     it('lists rows sorted by provider', async () => {

@@ -264,7 +264,9 @@ describe.skipIf(!databaseUrl)('provider_status SQL functions = the pure reducer'
         case 'health': {
           const health: HealthSnapshot = { ...step.health, checkedAt: now };
           model = withHealth(row, health, now);
-          expect(await store.recordHealth(provider, health, now)).toStrictEqual(model);
+          expect(await store.recordHealth(provider, health, now)).toStrictEqual(
+            asUpdate(row, { status: model }),
+          );
           break;
         }
       }

@@ -160,10 +160,10 @@ describe.skipIf(!databaseUrl)('provider_status for operators (runbook SQL, rpc)'
         provider => ${provider}, outcome => ${db.sql.json({ kind: 'failure' })}::jsonb,
         policy => ${db.sql.json({ ...policy })}::jsonb, now_ms => ${T0}) as result`;
     expect(row?.result).toMatchObject({ current: { failureCount: 1 }, transition: null });
-    const [health] = await db.sql<{ result: { lastHealth: unknown } }[]>`
+    const [health] = await db.sql<{ result: { current: { lastHealth: unknown } } }[]>`
       select steadycall_breaker_record_health(provider => ${provider},
         health => '{"status":"healthy","latencyMs":3,"checkedAt":1}'::jsonb, now_ms => ${T0}) as result`;
-    expect(health?.result.lastHealth).toEqual({ status: 'healthy', latencyMs: 3, checkedAt: 1 });
+    expect(health?.result.current.lastHealth).toEqual({ status: 'healthy', latencyMs: 3, checkedAt: 1 });
 
     const { consecutiveFailures: _, ...partial } = policy;
     const error = await db.sql`

@@ -76,10 +76,8 @@ export class MemoryProviderStatusStore implements ProviderStatusStore {
     return this.#update(provider, now, (row) => forceOpenStatus(row, until, now));
   }
 
-  async recordHealth(provider: ProviderName, health: HealthSnapshot, now: number): Promise<ProviderStatus> {
-    const row = withHealth(this.#rows.get(provider) ?? initialProviderStatus(provider, now), health, now);
-    this.#rows.set(provider, structuredClone(row));
-    return structuredClone(row);
+  async recordHealth(provider: ProviderName, health: HealthSnapshot, now: number): Promise<BreakerUpdate> {
+    return this.#update(provider, now, (row) => ({ status: withHealth(row, health, now) }));
   }
 
   /** Test helper: drops every row. */

@@ -118,11 +118,11 @@ export class PostgresProviderStatusStore implements ProviderStatusStore {
     });
   }
 
-  async recordHealth(provider: ProviderName, health: HealthSnapshot, now: number): Promise<ProviderStatus> {
+  async recordHealth(provider: ProviderName, health: HealthSnapshot, now: number): Promise<BreakerUpdate> {
     return storeOp('provider_status.recordHealth', async () => {
-      const rows = await this.#sql<{ result: StatusJson }[]>`
+      const rows = await this.#sql<{ result: UpdateJson }[]>`
         select steadycall_breaker_record_health(${provider}, ${this.#json(health)}::jsonb, ${now}) as result`;
-      return toStatus(only(rows).result);
+      return toUpdate(only(rows).result);
     });
   }
 

@@ -354,13 +354,18 @@ create or replace function steadycall_breaker_record_health(
 ) returns jsonb language plpgsql volatile
   as $$
 declare
-  n provider_status := steadycall_provider_status_lock(provider, now_ms);
+  o provider_status := steadycall_provider_status_lock(provider, now_ms);
+  n provider_status := o;
 begin
   n.generation := n.generation + 1;
   n.updated_at := steadycall_ms_to_ts(now_ms);
   n.last_health := health;
   perform steadycall_provider_status_save(n);
-  return steadycall_provider_status_json(n);
+  -- The previous row comes back too: a health run compares with it in this same locked call.
+  return jsonb_build_object(
+    'previous', steadycall_provider_status_json(o),
+    'current', steadycall_provider_status_json(n)
+  );
 end $$;
 
 -- Hand edits (the runbook's "UPDATE provider_status SET circuit = 'closed', failure_count = 0")

@@ -1,0 +1,528 @@
+/**
+ * OpenAI's Live API (GPT-Live, `gpt-live-1`) behind the {@link RealtimeSession} interface.
+ * Wire reference: `docs/protocols/openai-live.md`. Decisions the protocol leaves to us:
+ * - Delegation is always `responses`, with the config's tools as function tools
+ *   ({@link liveSessionConfig}); tool results follow LiveKit's rule ({@link LiveDelegations}).
+ * - Arguments that are not JSON never reach the app: an `error` event is emitted and the call is
+ *   answered with an error output, so the delegation still continues.
+ * - No `speechStarted` / `speechStopped` / `responseDone` / `interrupted`: the primary socket has
+ *   no VAD or output-done events; the model interrupts itself by stopping its deltas.
+ * - Transcripts are deltas (`final: false`): the API has no turn boundaries.
+ * - `closed` is emitted only after a successful `connect()`; a failed handshake rejects instead.
+ *
+ * @module
+ */
+
+import type { z } from 'zod';
+import { type Clock, systemClock, type TimerHandle } from '../../core/clock.js';
+import { type Disposable, EventSource } from '../../core/disposable.js';
+import { ProviderError, type SteadyCallError, TimeoutError } from '../../core/errors.js';
+import { type Logger, redactingLogger, silentLogger } from '../../core/logger.js';
+import { openAiRedactor } from '../../openai/errors.js';
+import { encodeBase64, tryDecodeBase64 } from '../base64.js';
+import type {
+  RealtimeEventName,
+  RealtimeSession,
+  RealtimeSessionConfig,
+  RealtimeSessionEvents,
+} from '../session.js';
+import { messageText, type SocketFactory, type SocketLike, SocketState } from '../socket.js';
+import { LiveDelegations } from './openai-live-delegations.js';
+import {
+  greetingCommentary,
+  LIVE_IGNORED_EVENTS,
+  liveClosedSchema,
+  liveDeltaSchema,
+  liveErrorSchema,
+  liveResponseEventSchema,
+  liveSessionConfig,
+  liveStartedSchema,
+  OPENAI_LIVE_FATAL_CODES,
+  OPENAI_LIVE_URL,
+  type OpenAiLiveDelegationOptions,
+} from './openai-live-wire.js';
+
+const PROVIDER = 'openai';
+
+/** Options of {@link OpenAiLiveSession}. */
+export interface OpenAiLiveSessionOptions {
+  apiKey: string;
+  /** Opens the socket: `wsSocketFactory()` on Node, `webSocketFactory()` on Deno and Bun. */
+  socketFactory: SocketFactory;
+  /** Default {@link OPENAI_LIVE_URL}; point it at a loopback fake in tests. */
+  url?: string;
+  config?: RealtimeSessionConfig;
+  /** The Responses backend that handles delegated tasks and calls the tools. */
+  delegation?: OpenAiLiveDelegationOptions;
+  /** Socket open + `session.start` -> `session.started`. Default 5000 ms. */
+  handshakeTimeoutMs?: number;
+  /** How long `close()` waits for `session.closed`. Default 2000 ms. */
+  closeTimeoutMs?: number;
+  /** Caller audio kept while connecting; older audio is dropped (and counted). Default 2000 ms. */
+  maxBufferedAudioMs?: number;
+  clock?: Clock;
+  logger?: Logger;
+}
+
+/** Counters for operators and tests. */
+export interface OpenAiLiveStats {
+  /** Well-formed messages of a type this session does not know. */
+  unknownMessages: number;
+  /** Messages that were not JSON objects with a `type`, or whose shape did not match it. */
+  malformedMessages: number;
+  /** Caller audio dropped from the pre-handshake buffer (oldest first). */
+  droppedAudioChunks: number;
+  droppedAudioBytes: number;
+}
+
+type State = 'idle' | 'connecting' | 'open' | 'closing' | 'closed';
+type Emitters = { [K in RealtimeEventName]: EventSource<RealtimeSessionEvents[K]> };
+interface Deferred {
+  promise: Promise<void>;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * A call's conversation with GPT-Live over the Live API's primary WebSocket: mu-law 8 kHz in and
+ * out untouched, greeting via commentary, tools via Responses delegation. One instance per call.
+ *
+ * @example
+ * ```ts
+ * const session = new OpenAiLiveSession({
+ *   apiKey: process.env.OPENAI_API_KEY!,
+ *   socketFactory: wsSocketFactory(),
+ *   config: { instructions: 'You are a concise phone assistant.', greeting: 'Hi! How can I help?' },
+ * });
+ * session.on('audio', ({ mulaw }) => playToCaller(mulaw));
+ * session.on('toolCall', ({ callId, arguments: args }) => session.sendToolResult(callId, run(args)));
+ * await session.connect();
+ * session.appendAudio(twilioFrame);
+ * await session.close();
+ * ```
+ */
+export class OpenAiLiveSession implements RealtimeSession {
+  readonly provider = 'openai' as const;
+  readonly api = 'openai-live' as const;
+  readonly #apiKey: string;
+  readonly #factory: SocketFactory;
+  readonly #url: string;
+  readonly #config: RealtimeSessionConfig;
+  readonly #delegation: OpenAiLiveDelegationOptions;
+  readonly #handshakeTimeoutMs: number;
+  readonly #closeTimeoutMs: number;
+  readonly #maxBufferedBytes: number;
+  readonly #clock: Clock;
+  readonly #log: Logger;
+  readonly #redact: (value: unknown) => unknown;
+  readonly #events: Emitters = {
+    audio: new EventSource(),
+    speechStarted: new EventSource(),
+    speechStopped: new EventSource(),
+    interrupted: new EventSource(),
+    transcript: new EventSource(),
+    toolCall: new EventSource(),
+    responseDone: new EventSource(),
+    error: new EventSource(),
+    closed: new EventSource(),
+  };
+  readonly #stats: OpenAiLiveStats = {
+    unknownMessages: 0,
+    malformedMessages: 0,
+    droppedAudioChunks: 0,
+    droppedAudioBytes: 0,
+  };
+  readonly #tools = new LiveDelegations();
+  #state: State = 'idle';
+  #socket: SocketLike | null = null;
+  #sessionId: string | undefined;
+  #expiresAt: number | undefined;
+  #handshake: Deferred | null = null;
+  #closing: (Deferred & { reason: string | undefined }) | null = null;
+  #dropAbort: (() => void) | null = null;
+  #handshakeTimer: TimerHandle | null = null;
+  #closeTimer: TimerHandle | null = null;
+  #buffer: Uint8Array[] = [];
+  #bufferedBytes = 0;
+  #upgradeStatus: number | undefined;
+
+  constructor(options: OpenAiLiveSessionOptions) {
+    this.#apiKey = options.apiKey;
+    this.#factory = options.socketFactory;
+    this.#url = options.url ?? OPENAI_LIVE_URL;
+    this.#config = options.config ?? {};
+    this.#delegation = options.delegation ?? {};
+    this.#handshakeTimeoutMs = options.handshakeTimeoutMs ?? 5000;
+    this.#closeTimeoutMs = options.closeTimeoutMs ?? 2000;
+    this.#maxBufferedBytes = Math.max(0, options.maxBufferedAudioMs ?? 2000) * 8; // 8 bytes per ms
+    this.#clock = options.clock ?? systemClock;
+    this.#redact = openAiRedactor([options.apiKey]);
+    this.#log = redactingLogger(options.logger ?? silentLogger, this.#redact);
+  }
+
+  /** The server's session id once started (opaque: never parse it). */
+  get sessionId(): string | undefined {
+    return this.#sessionId;
+  }
+
+  /** When the server will end the session (`session.expires_at`), in epoch ms: renew before it. */
+  get expiresAt(): number | undefined {
+    return this.#expiresAt;
+  }
+
+  get stats(): Readonly<OpenAiLiveStats> {
+    return { ...this.#stats };
+  }
+
+  on<E extends RealtimeEventName>(
+    event: E,
+    listener: (payload: RealtimeSessionEvents[E]) => void,
+  ): Disposable {
+    return this.#events[event].on(listener);
+  }
+
+  connect(options: { signal?: AbortSignal } = {}): Promise<void> {
+    if (this.#handshake) return this.#handshake.promise;
+    if (this.#state !== 'idle') return Promise.reject(this.#error('The session is already closed', false));
+    const handshake = deferred();
+    this.#handshake = handshake;
+    this.#state = 'connecting';
+    const { signal } = options;
+    if (signal?.aborted) {
+      this.#failHandshake(signal.reason);
+      return handshake.promise;
+    }
+    if (signal) {
+      const onAbort = () => this.#failHandshake(signal.reason);
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.#dropAbort = () => signal.removeEventListener('abort', onAbort);
+    }
+    let socket: SocketLike;
+    try {
+      socket = this.#factory(this.#url, { headers: { Authorization: `Bearer ${this.#apiKey}` } });
+    } catch (error) {
+      this.#failHandshake(this.#error(`Could not open the socket: ${errorText(error)}`, true));
+      return handshake.promise;
+    }
+    this.#socket = socket;
+    socket.addEventListener('open', this.#onOpen);
+    socket.addEventListener('message', this.#onMessage);
+    socket.addEventListener('close', this.#onClose);
+    socket.addEventListener('error', this.#onError);
+    const ms = this.#handshakeTimeoutMs;
+    this.#handshakeTimer = this.#clock.setTimeout(
+      () => this.#failHandshake(new TimeoutError(ms, 'OpenAI Live handshake')),
+      ms,
+    );
+    if (socket.readyState === SocketState.OPEN) this.#onOpen();
+    return handshake.promise;
+  }
+
+  appendAudio(mulaw: Uint8Array): void {
+    if (mulaw.length === 0) return;
+    if (this.#state === 'open') {
+      this.#send({ type: 'session.input_audio.append', audio: encodeBase64(mulaw) });
+    } else if (this.#state === 'idle' || this.#state === 'connecting') {
+      this.#buffer.push(mulaw.slice()); // copied: frame decoders may reuse their buffer
+      this.#bufferedBytes += mulaw.length;
+      while (this.#bufferedBytes > this.#maxBufferedBytes && this.#buffer.length > 0) {
+        const dropped = this.#buffer.shift()!;
+        this.#bufferedBytes -= dropped.length;
+        this.#stats.droppedAudioChunks++;
+        this.#stats.droppedAudioBytes += dropped.length;
+      }
+    }
+  }
+
+  sendToolResult(callId: string, output: unknown): void {
+    if (this.#state !== 'open') return;
+    const outcome = this.#tools.onOutput(callId);
+    if (outcome === 'unknown') {
+      this.#log.warn({ callId }, 'OpenAI Live: tool result for an unknown or abandoned call; dropped');
+      return;
+    }
+    let text: string;
+    try {
+      text = typeof output === 'string' ? output : (JSON.stringify(output) ?? 'null');
+    } catch (error) {
+      this.#emitError(
+        this.#error(`Tool output for ${callId} is not serializable: ${errorText(error)}`, false),
+      );
+      text = JSON.stringify({ error: 'tool output could not be serialized' });
+    }
+    this.#send({
+      type: 'response.item.create',
+      item: { type: 'function_call_output', call_id: callId, output: text },
+    });
+    if (outcome === 'continue') this.#send({ type: 'response.create' });
+  }
+
+  /** No-op: the Live API has no truncation; the model handles interruption itself. */
+  truncate(_itemId: string, _audioEndMs: number): void {}
+
+  /** No-op: the Live API has no `response.cancel` for speech. */
+  cancelResponse(): void {}
+
+  close(reason?: string): Promise<void> {
+    if (this.#closing) return this.#closing.promise;
+    if (this.#state === 'connecting') {
+      this.#failHandshake(this.#error('The session was closed before it started', false));
+    }
+    if (this.#state !== 'open') {
+      this.#state = 'closed';
+      this.#releaseAll();
+      return Promise.resolve();
+    }
+    this.#closing = { ...deferred(), reason };
+    this.#state = 'closing';
+    this.#send({ type: 'session.close' });
+    this.#closeTimer = this.#clock.setTimeout(() => {
+      this.#log.warn('OpenAI Live: no session.closed in time; closing the socket (finalization unconfirmed)');
+      this.#finish({ reason: reason ?? 'close_timeout', expected: true });
+    }, this.#closeTimeoutMs);
+    return this.#closing.promise;
+  }
+
+  // Socket listeners are fields so the very same functions are removed again.
+  readonly #onOpen = (): void => {
+    if (this.#state !== 'connecting') return;
+    this.#send({ type: 'session.start', session: liveSessionConfig(this.#config, this.#delegation) });
+  };
+
+  readonly #onError = (event: unknown): void => {
+    // wsSocketFactory reports a refused upgrade's HTTP status (401 for a wrong key).
+    const status = (event as { status?: unknown } | null)?.status;
+    if (typeof status === 'number') this.#upgradeStatus = status;
+  };
+
+  readonly #onClose = (event: { code: number; reason: string }): void => {
+    if (this.#state === 'connecting') this.#failHandshake(this.#handshakeCloseError(event.code));
+    else if (this.#state === 'open')
+      this.#finish({ reason: 'connection_lost', code: event.code, expected: false });
+    else if (this.#state === 'closing') {
+      this.#finish({ reason: this.#closing?.reason ?? 'socket_closed', code: event.code, expected: true });
+    }
+  };
+
+  readonly #onMessage = (event: { data: unknown }): void => {
+    const text = messageText(event.data);
+    let message: unknown;
+    try {
+      message = text === null ? null : JSON.parse(text);
+    } catch {
+      message = null;
+    }
+    const type = (message as { type?: unknown } | null)?.type;
+    if (typeof type === 'string') this.#handle(type, message);
+    else this.#stats.malformedMessages++;
+  };
+
+  #handle(type: string, message: unknown): void {
+    const parse = <T>(schema: z.ZodType<T>): T | null => {
+      const result = schema.safeParse(message);
+      if (result.success) return result.data;
+      this.#stats.malformedMessages++;
+      this.#log.debug({ type }, 'OpenAI Live: malformed message ignored');
+      return null;
+    };
+    const live = this.#state === 'open' || this.#state === 'closing';
+    switch (type) {
+      case 'session.started': {
+        const m = parse(liveStartedSchema);
+        if (m && this.#state === 'connecting') this.#started(m.session.id, m.session.expires_at);
+        return;
+      }
+      case 'session.output_audio.delta': {
+        const m = parse(liveDeltaSchema);
+        if (!m || !live) return;
+        const mulaw = tryDecodeBase64(m.delta);
+        if (mulaw === null) this.#stats.malformedMessages++;
+        else if (mulaw.length > 0) this.#events.audio.emit({ mulaw });
+        return;
+      }
+      case 'session.input_transcript.delta':
+      case 'session.output_transcript.delta': {
+        const m = parse(liveDeltaSchema);
+        const role = type === 'session.input_transcript.delta' ? 'user' : 'assistant';
+        if (m && live && m.delta.length > 0)
+          this.#events.transcript.emit({ role, text: m.delta, final: false });
+        return;
+      }
+      case 'response.event': {
+        const m = parse(liveResponseEventSchema);
+        if (m && this.#state === 'open')
+          this.#responseEvent(m.delegation_id ?? '', m.event.type, m.event.item);
+        return;
+      }
+      case 'session.closed': {
+        const m = parse(liveClosedSchema);
+        if (!m) return;
+        if (this.#state === 'connecting') {
+          this.#failHandshake(this.#error(`The session closed during the handshake (${m.reason})`, true));
+        } else if (this.#state === 'open') this.#finish({ reason: m.reason, expected: false });
+        else if (this.#state === 'closing')
+          this.#finish({ reason: this.#closing?.reason ?? m.reason, expected: true });
+        return;
+      }
+      case 'error': {
+        const m = parse(liveErrorSchema);
+        if (m) this.#serverError(m.error);
+        return;
+      }
+      default:
+        if (!LIVE_IGNORED_EVENTS.has(type)) this.#stats.unknownMessages++;
+    }
+  }
+
+  #started(id: string, expiresAtSeconds: number | undefined): void {
+    this.#clearTimers();
+    this.#dropAbort?.();
+    this.#dropAbort = null;
+    this.#state = 'open';
+    this.#sessionId = id;
+    this.#expiresAt = expiresAtSeconds === undefined ? undefined : expiresAtSeconds * 1000;
+    // Audio that arrived while connecting goes first, in order; then the greeting.
+    const buffered = this.#buffer;
+    this.#buffer = [];
+    this.#bufferedBytes = 0;
+    for (const chunk of buffered)
+      this.#send({ type: 'session.input_audio.append', audio: encodeBase64(chunk) });
+    const greeting = this.#config.greeting?.trim();
+    if (greeting) {
+      this.#send({
+        type: 'session.commentary.append',
+        delegation_id: null,
+        content: greetingCommentary(greeting),
+      });
+    }
+    this.#log.debug({ sessionId: id, flushedChunks: buffered.length }, 'OpenAI Live: session started');
+    this.#handshake?.resolve();
+  }
+
+  #responseEvent(key: string, type: string, item: unknown): void {
+    const action = this.#tools.onResponseEvent(key, type, item);
+    if (action?.type === 'continue') this.#send({ type: 'response.create' });
+    if (action?.type !== 'call') return;
+    let args: unknown;
+    try {
+      args = JSON.parse(action.arguments);
+    } catch {
+      this.#emitError(this.#error(`Tool call ${action.name} has arguments that are not JSON`, false));
+      this.sendToolResult(action.callId, { error: 'arguments were not valid JSON' });
+      return;
+    }
+    this.#events.toolCall.emit({ callId: action.callId, name: action.name, arguments: args });
+  }
+
+  #serverError(body: z.infer<typeof liveErrorSchema>['error']): void {
+    const code = body.code ?? body.type ?? undefined;
+    const fatal = code !== undefined && OPENAI_LIVE_FATAL_CODES.has(code);
+    const text = String(this.#redact(body.message ?? 'no message')).slice(0, 300);
+    const error = new ProviderError(PROVIDER, `OpenAI Live error${code ? ` (${code})` : ''}: ${text}`, {
+      providerCode: code,
+      retryable: !fatal,
+      ...(code === 'invalid_api_key' ? { status: 401 } : {}),
+    });
+    if (this.#state === 'connecting') return this.#failHandshake(error);
+    this.#emitError(error, fatal);
+    if (fatal) this.#finish({ reason: `error:${code}`, expected: this.#state === 'closing' });
+  }
+
+  #emitError(error: SteadyCallError, fatal = false): void {
+    this.#log.warn({ code: error.code, message: error.message, fatal }, 'OpenAI Live: error');
+    this.#events.error.emit({ error, fatal });
+  }
+
+  #handshakeCloseError(code: number): ProviderError {
+    const status = this.#upgradeStatus;
+    if (status === 401 || status === 403) {
+      const message = `OpenAI Live: the API key was rejected (HTTP ${status})`;
+      return new ProviderError(PROVIDER, message, {
+        status,
+        providerCode: 'invalid_api_key',
+        retryable: false,
+      });
+    }
+    if (status !== undefined) {
+      return new ProviderError(PROVIDER, `OpenAI Live refused the connection (HTTP ${status})`, { status });
+    }
+    return this.#error(`The socket closed during the handshake (code ${code})`, true);
+  }
+
+  #error(message: string, retryable: boolean): ProviderError {
+    return new ProviderError(PROVIDER, `OpenAI Live: ${String(this.#redact(message))}`, { retryable });
+  }
+
+  #failHandshake(error: unknown): void {
+    if (this.#state !== 'connecting') return;
+    this.#state = 'closed';
+    this.#releaseAll();
+    this.#log.warn({ error }, 'OpenAI Live: handshake failed');
+    this.#handshake?.reject(error);
+  }
+
+  #finish(payload: RealtimeSessionEvents['closed']): void {
+    if (this.#state === 'closed') return;
+    this.#state = 'closed';
+    this.#releaseAll();
+    this.#log.debug({ ...payload, sessionId: this.#sessionId }, 'OpenAI Live: session closed');
+    this.#events.closed.emit(payload);
+    this.#closing?.resolve();
+  }
+
+  /** Socket, listeners, timers, buffers: all released, whichever path ended the session. */
+  #releaseAll(): void {
+    this.#clearTimers();
+    this.#dropAbort?.();
+    this.#dropAbort = null;
+    const socket = this.#socket;
+    this.#socket = null;
+    if (socket) {
+      socket.removeEventListener('open', this.#onOpen);
+      socket.removeEventListener('message', this.#onMessage);
+      socket.removeEventListener('close', this.#onClose);
+      socket.removeEventListener('error', this.#onError);
+      if (socket.readyState === SocketState.CONNECTING || socket.readyState === SocketState.OPEN) {
+        try {
+          socket.close(1000, 'session closed');
+        } catch {
+          // Already failing: nothing left to release.
+        }
+      }
+    }
+    this.#buffer = [];
+    this.#bufferedBytes = 0;
+    this.#tools.clear();
+  }
+
+  #clearTimers(): void {
+    if (this.#handshakeTimer !== null) this.#clock.clearTimeout(this.#handshakeTimer);
+    if (this.#closeTimer !== null) this.#clock.clearTimeout(this.#closeTimer);
+    this.#handshakeTimer = null;
+    this.#closeTimer = null;
+  }
+
+  #send(event: Record<string, unknown>): void {
+    const socket = this.#socket;
+    if (!socket || socket.readyState !== SocketState.OPEN) return;
+    try {
+      socket.send(JSON.stringify(event));
+    } catch (error) {
+      this.#log.warn({ type: event.type, error: errorText(error) }, 'OpenAI Live: send failed');
+    }
+  }
+}
+
+function deferred(): Deferred {
+  let resolve!: () => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
