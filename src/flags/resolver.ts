@@ -209,6 +209,16 @@ export class FlagResolver<Defs extends FlagDefinitions = RunbookFlags> {
       const issues = checkFlagValue(definition, value, `tenantOverrides.${tenantId}`);
       if (issues.length > 0) throw new ValidationError(`Invalid override for flag "${key}"`, issues);
     }
+    if (this.#store.setTenantOverride) {
+      const row = await this.#store.setTenantOverride(
+        key,
+        tenantId,
+        value,
+        this.#clock.now(),
+        definition.defaultValue,
+      );
+      return row ? this.#applyWrite(row) : null;
+    }
     const existing = await this.#store.get(key);
     if (!existing && value === undefined) return null;
     // fromEntries defines own properties, so even a tenant id like "__proto__" stays plain data.

@@ -32,4 +32,16 @@ export interface FlagStore {
   /** Upsert; fields left out of `write` keep their stored value (new rows: none). */
   set(write: FlagWrite, now: number): Promise<FlagRecord>;
   delete(key: string): Promise<boolean>;
+  /**
+   * Optional: sets (or with `undefined` removes) one tenant's override in ONE atomic operation,
+   * creating the row with `defaultValue` if it is missing. Without it the resolver reads then
+   * writes the row, and two overrides written at the same moment could lose one.
+   */
+  setTenantOverride?(
+    key: string,
+    tenantId: string,
+    value: unknown,
+    now: number,
+    defaultValue?: unknown,
+  ): Promise<FlagRecord | null>;
 }

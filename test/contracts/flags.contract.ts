@@ -158,5 +158,23 @@ export function flagStoreContract(
       expect(row?.value).toEqual({ list: [1] });
       expect(row?.tenantOverrides).toEqual({ t1: { list: [2] } });
     });
+
+    const T0 = 1_700_000_000_000;
+    it('sets and removes tenant overrides atomically when the store offers it (no lost update)', async () => {
+      if (!store.setTenantOverride) return; // optional capability; the resolver falls back to get + set
+      const created = await store.setTenantOverride('ai.enabled', 't0', false, T0, true);
+      expect(created).toMatchObject({ key: 'ai.enabled', value: true, tenantOverrides: { t0: false } });
+      await Promise.all(
+        Array.from({ length: 40 }, (_, i) =>
+          store.setTenantOverride!('ai.enabled', `t${i + 1}`, i % 2 === 0, T0 + 1),
+        ),
+      );
+      const row = await store.get('ai.enabled');
+      expect(Object.keys(row?.tenantOverrides ?? {})).toHaveLength(41);
+      const removed = await store.setTenantOverride('ai.enabled', 't0', undefined, T0 + 2);
+      expect(removed?.tenantOverrides.t0).toBeUndefined();
+      expect(removed?.value).toBe(true);
+      expect(await store.setTenantOverride('missing.flag', 't', undefined, T0)).toBeNull();
+    });
   });
 }

@@ -7,6 +7,7 @@
  */
 
 import { z } from 'zod';
+import { ProviderError } from '../../core/errors.js';
 import type { RealtimeSessionConfig } from '../session.js';
 
 /** The Live API's primary WebSocket endpoint (no query parameters, ever). */
@@ -128,3 +129,52 @@ export const LIVE_IGNORED_EVENTS: ReadonlySet<string> = new Set([
   'session.input_audio.unmuted',
   'info',
 ]);
+
+/**
+ * Maps a Live `error` event to a {@link ProviderError} with the server's code as `providerCode`.
+ * `redact` scrubs the server's message (it may quote a masked key). Fatal codes are not retryable.
+ *
+ * @example
+ * ```ts
+ * const { error, fatal } = liveServerError({ code: 'invalid_api_key', message: 'bad key' }, redact);
+ * ```
+ */
+export function liveServerError(
+  body: z.infer<typeof liveErrorSchema>['error'],
+  redact: (value: unknown) => unknown,
+): { error: ProviderError; fatal: boolean } {
+  const code = body.code ?? body.type ?? undefined;
+  const fatal = code !== undefined && OPENAI_LIVE_FATAL_CODES.has(code);
+  const text = String(redact(body.message ?? 'no message')).slice(0, 300);
+  const error = new ProviderError('openai', `OpenAI Live error${code ? ` (${code})` : ''}: ${text}`, {
+    providerCode: code,
+    retryable: !fatal,
+    ...(code === 'invalid_api_key' ? { status: 401 } : {}),
+  });
+  return { error, fatal };
+}
+
+/**
+ * The error for a socket that closed before `session.started`: a refused upgrade (`status`, e.g.
+ * 401 for a wrong key, not retryable) or a plain close (retryable).
+ *
+ * @example
+ * ```ts
+ * reject(liveHandshakeCloseError(401, 1006)); // ProviderError, providerCode 'invalid_api_key'
+ * ```
+ */
+export function liveHandshakeCloseError(status: number | undefined, code: number): ProviderError {
+  if (status === 401 || status === 403) {
+    return new ProviderError('openai', `OpenAI Live: the API key was rejected (HTTP ${status})`, {
+      status,
+      providerCode: 'invalid_api_key',
+      retryable: false,
+    });
+  }
+  if (status !== undefined) {
+    return new ProviderError('openai', `OpenAI Live refused the connection (HTTP ${status})`, { status });
+  }
+  return new ProviderError('openai', `OpenAI Live: the socket closed during the handshake (code ${code})`, {
+    retryable: true,
+  });
+}

@@ -27,6 +27,7 @@ import type {
   RealtimeSessionEvents,
 } from '../session.js';
 import { messageText, type SocketFactory, type SocketLike, SocketState } from '../socket.js';
+import { AudioBacklog } from './audio-backlog.js';
 import { LiveDelegations } from './openai-live-delegations.js';
 import {
   greetingCommentary,
@@ -34,10 +35,11 @@ import {
   liveClosedSchema,
   liveDeltaSchema,
   liveErrorSchema,
+  liveHandshakeCloseError,
   liveResponseEventSchema,
+  liveServerError,
   liveSessionConfig,
   liveStartedSchema,
-  OPENAI_LIVE_FATAL_CODES,
   OPENAI_LIVE_URL,
   type OpenAiLiveDelegationOptions,
 } from './openai-live-wire.js';
@@ -111,7 +113,6 @@ export class OpenAiLiveSession implements RealtimeSession {
   readonly #delegation: OpenAiLiveDelegationOptions;
   readonly #handshakeTimeoutMs: number;
   readonly #closeTimeoutMs: number;
-  readonly #maxBufferedBytes: number;
   readonly #clock: Clock;
   readonly #log: Logger;
   readonly #redact: (value: unknown) => unknown;
@@ -126,12 +127,8 @@ export class OpenAiLiveSession implements RealtimeSession {
     error: new EventSource(),
     closed: new EventSource(),
   };
-  readonly #stats: OpenAiLiveStats = {
-    unknownMessages: 0,
-    malformedMessages: 0,
-    droppedAudioChunks: 0,
-    droppedAudioBytes: 0,
-  };
+  readonly #counts = { unknownMessages: 0, malformedMessages: 0 };
+  readonly #backlog: AudioBacklog;
   readonly #tools = new LiveDelegations();
   #state: State = 'idle';
   #socket: SocketLike | null = null;
@@ -142,8 +139,6 @@ export class OpenAiLiveSession implements RealtimeSession {
   #dropAbort: (() => void) | null = null;
   #handshakeTimer: TimerHandle | null = null;
   #closeTimer: TimerHandle | null = null;
-  #buffer: Uint8Array[] = [];
-  #bufferedBytes = 0;
   #upgradeStatus: number | undefined;
 
   constructor(options: OpenAiLiveSessionOptions) {
@@ -154,7 +149,7 @@ export class OpenAiLiveSession implements RealtimeSession {
     this.#delegation = options.delegation ?? {};
     this.#handshakeTimeoutMs = options.handshakeTimeoutMs ?? 5000;
     this.#closeTimeoutMs = options.closeTimeoutMs ?? 2000;
-    this.#maxBufferedBytes = Math.max(0, options.maxBufferedAudioMs ?? 2000) * 8; // 8 bytes per ms
+    this.#backlog = new AudioBacklog(options.maxBufferedAudioMs ?? 2000);
     this.#clock = options.clock ?? systemClock;
     this.#redact = openAiRedactor([options.apiKey]);
     this.#log = redactingLogger(options.logger ?? silentLogger, this.#redact);
@@ -171,7 +166,8 @@ export class OpenAiLiveSession implements RealtimeSession {
   }
 
   get stats(): Readonly<OpenAiLiveStats> {
-    return { ...this.#stats };
+    const { droppedChunks, droppedBytes } = this.#backlog;
+    return { ...this.#counts, droppedAudioChunks: droppedChunks, droppedAudioBytes: droppedBytes };
   }
 
   on<E extends RealtimeEventName>(
@@ -220,18 +216,9 @@ export class OpenAiLiveSession implements RealtimeSession {
 
   appendAudio(mulaw: Uint8Array): void {
     if (mulaw.length === 0) return;
-    if (this.#state === 'open') {
+    if (this.#state === 'open')
       this.#send({ type: 'session.input_audio.append', audio: encodeBase64(mulaw) });
-    } else if (this.#state === 'idle' || this.#state === 'connecting') {
-      this.#buffer.push(mulaw.slice()); // copied: frame decoders may reuse their buffer
-      this.#bufferedBytes += mulaw.length;
-      while (this.#bufferedBytes > this.#maxBufferedBytes && this.#buffer.length > 0) {
-        const dropped = this.#buffer.shift()!;
-        this.#bufferedBytes -= dropped.length;
-        this.#stats.droppedAudioChunks++;
-        this.#stats.droppedAudioBytes += dropped.length;
-      }
-    }
+    else if (this.#state === 'idle' || this.#state === 'connecting') this.#backlog.push(mulaw);
   }
 
   sendToolResult(callId: string, output: unknown): void {
@@ -296,7 +283,8 @@ export class OpenAiLiveSession implements RealtimeSession {
   };
 
   readonly #onClose = (event: { code: number; reason: string }): void => {
-    if (this.#state === 'connecting') this.#failHandshake(this.#handshakeCloseError(event.code));
+    if (this.#state === 'connecting')
+      this.#failHandshake(liveHandshakeCloseError(this.#upgradeStatus, event.code));
     else if (this.#state === 'open')
       this.#finish({ reason: 'connection_lost', code: event.code, expected: false });
     else if (this.#state === 'closing') {
@@ -314,14 +302,14 @@ export class OpenAiLiveSession implements RealtimeSession {
     }
     const type = (message as { type?: unknown } | null)?.type;
     if (typeof type === 'string') this.#handle(type, message);
-    else this.#stats.malformedMessages++;
+    else this.#counts.malformedMessages++;
   };
 
   #handle(type: string, message: unknown): void {
     const parse = <T>(schema: z.ZodType<T>): T | null => {
       const result = schema.safeParse(message);
       if (result.success) return result.data;
-      this.#stats.malformedMessages++;
+      this.#counts.malformedMessages++;
       this.#log.debug({ type }, 'OpenAI Live: malformed message ignored');
       return null;
     };
@@ -336,7 +324,7 @@ export class OpenAiLiveSession implements RealtimeSession {
         const m = parse(liveDeltaSchema);
         if (!m || !live) return;
         const mulaw = tryDecodeBase64(m.delta);
-        if (mulaw === null) this.#stats.malformedMessages++;
+        if (mulaw === null) this.#counts.malformedMessages++;
         else if (mulaw.length > 0) this.#events.audio.emit({ mulaw });
         return;
       }
@@ -370,7 +358,7 @@ export class OpenAiLiveSession implements RealtimeSession {
         return;
       }
       default:
-        if (!LIVE_IGNORED_EVENTS.has(type)) this.#stats.unknownMessages++;
+        if (!LIVE_IGNORED_EVENTS.has(type)) this.#counts.unknownMessages++;
     }
   }
 
@@ -382,9 +370,7 @@ export class OpenAiLiveSession implements RealtimeSession {
     this.#sessionId = id;
     this.#expiresAt = expiresAtSeconds === undefined ? undefined : expiresAtSeconds * 1000;
     // Audio that arrived while connecting goes first, in order; then the greeting.
-    const buffered = this.#buffer;
-    this.#buffer = [];
-    this.#bufferedBytes = 0;
+    const buffered = this.#backlog.drain();
     for (const chunk of buffered)
       this.#send({ type: 'session.input_audio.append', audio: encodeBase64(chunk) });
     const greeting = this.#config.greeting?.trim();
@@ -415,38 +401,18 @@ export class OpenAiLiveSession implements RealtimeSession {
   }
 
   #serverError(body: z.infer<typeof liveErrorSchema>['error']): void {
-    const code = body.code ?? body.type ?? undefined;
-    const fatal = code !== undefined && OPENAI_LIVE_FATAL_CODES.has(code);
-    const text = String(this.#redact(body.message ?? 'no message')).slice(0, 300);
-    const error = new ProviderError(PROVIDER, `OpenAI Live error${code ? ` (${code})` : ''}: ${text}`, {
-      providerCode: code,
-      retryable: !fatal,
-      ...(code === 'invalid_api_key' ? { status: 401 } : {}),
-    });
-    if (this.#state === 'connecting') return this.#failHandshake(error);
+    const { error, fatal } = liveServerError(body, this.#redact);
+    if (this.#state === 'connecting') {
+      this.#failHandshake(error);
+      return;
+    }
     this.#emitError(error, fatal);
-    if (fatal) this.#finish({ reason: `error:${code}`, expected: this.#state === 'closing' });
+    if (fatal) this.#finish({ reason: `error:${error.providerCode}`, expected: this.#state === 'closing' });
   }
 
   #emitError(error: SteadyCallError, fatal = false): void {
     this.#log.warn({ code: error.code, message: error.message, fatal }, 'OpenAI Live: error');
     this.#events.error.emit({ error, fatal });
-  }
-
-  #handshakeCloseError(code: number): ProviderError {
-    const status = this.#upgradeStatus;
-    if (status === 401 || status === 403) {
-      const message = `OpenAI Live: the API key was rejected (HTTP ${status})`;
-      return new ProviderError(PROVIDER, message, {
-        status,
-        providerCode: 'invalid_api_key',
-        retryable: false,
-      });
-    }
-    if (status !== undefined) {
-      return new ProviderError(PROVIDER, `OpenAI Live refused the connection (HTTP ${status})`, { status });
-    }
-    return this.#error(`The socket closed during the handshake (code ${code})`, true);
   }
 
   #error(message: string, retryable: boolean): ProviderError {
@@ -490,8 +456,7 @@ export class OpenAiLiveSession implements RealtimeSession {
         }
       }
     }
-    this.#buffer = [];
-    this.#bufferedBytes = 0;
+    this.#backlog.drain();
     this.#tools.clear();
   }
 

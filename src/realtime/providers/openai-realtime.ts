@@ -22,6 +22,7 @@ import type {
   RealtimeSessionEvents,
 } from '../session.js';
 import { messageText, type SocketFactory, type SocketLike, SocketState } from '../socket.js';
+import { AudioBacklog } from './audio-backlog.js';
 import {
   closedError,
   errorText,
@@ -112,7 +113,6 @@ export class OpenAiRealtimeSession implements RealtimeSession {
   readonly #clock: Clock;
   readonly #log: Logger;
   readonly #redact: (value: unknown) => unknown;
-  readonly #maxBufferedBytes: number;
   #events = newSources();
   #state: OpenAiRealtimeState = 'idle';
   #socket: SocketLike | undefined;
@@ -120,16 +120,13 @@ export class OpenAiRealtimeSession implements RealtimeSession {
   #closing: Promise<void> | undefined;
   #handshake: { resolve: () => void; reject: (e: unknown) => void; timer: TimerHandle } | undefined;
   #detachAbort: (() => void) | undefined;
-  #pending: Uint8Array[] = [];
-  #pendingBytes = 0;
+  readonly #backlog: AudioBacklog;
   #activeResponseId: string | undefined;
   readonly #cancelled = new Set<string>();
   readonly #itemAudioBytes = new Map<string, number>();
-  readonly #stats: OpenAiRealtimeStats = {
+  readonly #stats: Omit<OpenAiRealtimeStats, 'droppedAudioChunks' | 'droppedAudioBytes'> = {
     unknownMessages: 0,
     malformedMessages: 0,
-    droppedAudioChunks: 0,
-    droppedAudioBytes: 0,
     lateAudioChunks: 0,
     cappedTruncations: 0,
   };
@@ -141,7 +138,7 @@ export class OpenAiRealtimeSession implements RealtimeSession {
     this.#redact = openAiRedactor([options.apiKey]);
     const base = options.logger ?? silentLogger;
     this.#log = redactingLogger(base.child?.({ component: 'openai-realtime' }) ?? base, this.#redact);
-    this.#maxBufferedBytes = Math.max(0, options.maxBufferedAudioMs ?? 10_000) * BYTES_PER_MS;
+    this.#backlog = new AudioBacklog(options.maxBufferedAudioMs ?? 10_000, BYTES_PER_MS);
     this.#router = new OpenAiRealtimeEventRouter(this.#makeSink());
   }
 
@@ -150,7 +147,8 @@ export class OpenAiRealtimeSession implements RealtimeSession {
   }
 
   get stats(): Readonly<OpenAiRealtimeStats> {
-    return { ...this.#stats };
+    const { droppedChunks, droppedBytes } = this.#backlog;
+    return { ...this.#stats, droppedAudioChunks: droppedChunks, droppedAudioBytes: droppedBytes };
   }
 
   connect(options: { signal?: AbortSignal } = {}): Promise<void> {
@@ -193,16 +191,8 @@ export class OpenAiRealtimeSession implements RealtimeSession {
       return;
     }
     if (this.#state !== 'idle' && this.#state !== 'connecting') return;
-    // Before `session.updated` the server would read it in its default format: keep it (a copy, the
-    // caller may reuse its buffer), bounded, dropping the oldest.
-    this.#pending.push(mulaw.slice());
-    this.#pendingBytes += mulaw.byteLength;
-    while (this.#pendingBytes > this.#maxBufferedBytes && this.#pending.length > 0) {
-      const dropped = this.#pending.shift()!;
-      this.#pendingBytes -= dropped.byteLength;
-      this.#stats.droppedAudioChunks++;
-      this.#stats.droppedAudioBytes += dropped.byteLength;
-    }
+    // Before `session.updated` the server would read it in its default format: keep it, bounded.
+    this.#backlog.push(mulaw);
   }
 
   sendToolResult(callId: string, output: unknown): void {
@@ -305,11 +295,9 @@ export class OpenAiRealtimeSession implements RealtimeSession {
     if (!handshake) return;
     this.#state = 'ready';
     for (const event of openingEvents(this.#opts.config ?? {})) this.#send(event);
-    const pending = this.#pending;
-    this.#pending = [];
-    this.#pendingBytes = 0;
-    for (const chunk of pending)
+    for (const chunk of this.#backlog.drain()) {
       this.#send({ type: 'input_audio_buffer.append', audio: encodeBase64(chunk) });
+    }
     handshake.resolve();
   }
 
@@ -337,8 +325,7 @@ export class OpenAiRealtimeSession implements RealtimeSession {
       socket.removeEventListener('error', this.#onError);
     }
     this.#socket = undefined;
-    this.#pending = [];
-    this.#pendingBytes = 0;
+    this.#backlog.drain();
     this.#activeResponseId = undefined;
     this.#cancelled.clear();
     this.#itemAudioBytes.clear();

@@ -33,6 +33,23 @@ export class MemoryFlagStore implements FlagStore {
     return structuredClone(this.#write(write, now));
   }
 
+  async setTenantOverride(
+    key: string,
+    tenantId: string,
+    value: unknown,
+    now: number,
+    defaultValue: unknown = null,
+  ): Promise<FlagRecord | null> {
+    const existing = this.#rows.get(key);
+    if (!existing && value === undefined) return null;
+    // fromEntries defines own properties, so even a tenant id like "__proto__" stays plain data.
+    const others = Object.entries(existing?.tenantOverrides ?? {}).filter(([t]) => t !== tenantId);
+    const tenantOverrides = Object.fromEntries(value === undefined ? others : [...others, [tenantId, value]]);
+    return structuredClone(
+      this.#write({ key, value: existing ? existing.value : defaultValue, tenantOverrides }, now),
+    );
+  }
+
   async delete(key: string): Promise<boolean> {
     return this.#rows.delete(key);
   }
