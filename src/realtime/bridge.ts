@@ -1,0 +1,396 @@
+import { type Clock, systemClock, type TimerHandle } from '../core/clock.js';
+import { type Disposable, EventSource } from '../core/disposable.js';
+import { type Logger, silentLogger } from '../core/logger.js';
+import { PlaybackTracker } from './playback.js';
+import type { RealtimeSession } from './session.js';
+import { messageText, type SocketLike, SocketState } from './socket.js';
+import {
+  parseTwilioMessage,
+  TWILIO_FRAME_BYTES,
+  type TwilioStartMessage,
+  twilioClearMessage,
+  twilioMarkMessage,
+  twilioMediaMessage,
+} from './twilio-media.js';
+
+/** Runs a tool the model asked for; the result goes back to the model as JSON. */
+export type ToolHandler = (
+  args: unknown,
+  context: { callSid: string; callId: string | undefined },
+) => Promise<unknown>;
+
+/** Latency of one caller turn, in ms, measured on the injected clock. */
+export interface TurnMetrics {
+  turn: number;
+  /** End of caller speech (VAD) -> first model audio byte received. */
+  speechEndToFirstAudioMs: number;
+  /** First model audio byte -> Twilio confirmed the first of it played (mark echo). */
+  firstAudioToPlayedMs: number | null;
+  totalMs: number | null;
+}
+
+export interface BridgeStats {
+  framesIn: number;
+  framesOut: number;
+  malformed: number;
+  bargeIns: number;
+  turns: number;
+  droppedLateFrames: number;
+  bufferedInboundDropped: number;
+}
+
+/** Options of {@link BridgeSession}. */
+export interface BridgeOptions {
+  /** Twilio's side: the media-stream WebSocket Twilio opened to us. */
+  twilio: SocketLike;
+  /**
+   * Called with Twilio's `start` message: authorise the stream (per-call token from
+   * `customParameters`) and return the call's realtime session, opened or still connecting.
+   * Throwing ends the stream.
+   */
+  onStart(start: TwilioStartMessage['start']): Promise<RealtimeSession>;
+  /** Tools by name. `hang_up` is answered by `onHangUp` when not given here. */
+  tools?: Record<string, ToolHandler>;
+  /** Ends the call through the orchestrator (Twilio REST), when the model asks to hang up. */
+  onHangUp?: (callSid: string) => Promise<void>;
+  /** Max model audio queued at Twilio ahead of playback. Short keeps interruptions snappy. Default 400. */
+  maxLeadMs?: number;
+  /** A mark every this many ms of audio (playback resolution). Default 100. */
+  markEveryMs?: number;
+  /** Twilio must send `start` within this. Default 10 000. */
+  startTimeoutMs?: number;
+  /** Caller frames kept while the session is being set up (oldest dropped). Default 250 (5 s). */
+  maxBufferedInboundFrames?: number;
+  clock?: Clock;
+  logger?: Logger;
+}
+
+interface QueuedFrame {
+  bytes: Uint8Array;
+  itemId: string | undefined;
+  responseId: string | undefined;
+  turnKey: string | undefined;
+}
+
+/**
+ * One call's audio bridge: Twilio's media stream on one side, a {@link RealtimeSession} on the
+ * other. Caller audio flows to the model untouched; model audio is paced to Twilio with marks, so
+ * the bridge knows what the caller actually heard. Barge-in follows the model's API: on the
+ * Realtime API it clears Twilio, drops the cancelled response's late audio and truncates the item
+ * at what was played; on Gemini it clears on `interrupted`; on the Live API the model interrupts
+ * itself and the short playback lead makes that audible at once. No globals: one per call.
+ *
+ * @example
+ * ```ts
+ * const bridge = new BridgeSession({ twilio: socket, onStart: async (start) => openSession(start) });
+ * bridge.onTurn((t) => metrics.record(t));
+ * await bridge.done;
+ * ```
+ */
+export class BridgeSession {
+  readonly #twilio: SocketLike;
+  readonly #options: BridgeOptions;
+  readonly #clock: Clock;
+  readonly #log: Logger;
+  readonly #playback = new PlaybackTracker();
+  readonly #queue: QueuedFrame[] = [];
+  readonly #pendingInbound: Uint8Array[] = [];
+  readonly #disposables: Disposable[] = [];
+  readonly #maxLeadMs: number;
+  readonly #markEveryMs: number;
+  #session: RealtimeSession | null = null;
+  #start: TwilioStartMessage['start'] | null = null;
+  #streamSid = '';
+  #startTimer: TimerHandle | null = null;
+  #sinceMarkMs = 0;
+  #ended = false;
+  #resolveDone!: (reason: string) => void;
+  #droppedKeys = new Set<string>();
+  /** Ids of the audio last sent to Twilio: what a barge-in cancels. */
+  #lastSent: { itemId?: string; responseId?: string } = {};
+  #turn = 0;
+  #turnKey: string | undefined;
+  #speechEndedAt: number | null = null;
+  #firstAudioAt: number | null = null;
+  #measuring: { turn: number; speechEndToFirstAudioMs: number; firstAudioAt: number } | null = null;
+  readonly stats: BridgeStats = {
+    framesIn: 0,
+    framesOut: 0,
+    malformed: 0,
+    bargeIns: 0,
+    turns: 0,
+    droppedLateFrames: 0,
+    bufferedInboundDropped: 0,
+  };
+
+  readonly #turns = new EventSource<TurnMetrics>();
+  readonly #dtmf = new EventSource<{ digit: string }>();
+  readonly #transcripts = new EventSource<{ role: 'user' | 'assistant'; text: string; final: boolean }>();
+  readonly #bargeIns = new EventSource<{ itemId?: string; playedMs?: number }>();
+  readonly #ends = new EventSource<{ reason: string; stats: BridgeStats }>();
+
+  /** Per-turn latency, once the first audio of a reply was played. */
+  readonly onTurn = this.#turns.on;
+  /** The caller pressed a key. */
+  readonly onDtmf = this.#dtmf.on;
+  readonly onTranscript = this.#transcripts.on;
+  /** The caller interrupted the model. */
+  readonly onBargeIn = this.#bargeIns.on;
+  /** The bridge ended and released everything. */
+  readonly onEnd = this.#ends.on;
+  /** Resolves with the end reason once everything is released. */
+  readonly done: Promise<string>;
+
+  constructor(options: BridgeOptions) {
+    this.#options = options;
+    this.#twilio = options.twilio;
+    this.#clock = options.clock ?? systemClock;
+    this.#log = options.logger ?? silentLogger;
+    this.#maxLeadMs = options.maxLeadMs ?? 400;
+    this.#markEveryMs = options.markEveryMs ?? 100;
+    this.done = new Promise((resolve) => {
+      this.#resolveDone = resolve;
+    });
+    const onMessage = (event: { data: unknown }) => this.#onTwilioMessage(event.data);
+    const onClose = () => void this.end('twilio_closed');
+    this.#twilio.addEventListener('message', onMessage);
+    this.#twilio.addEventListener('close', onClose);
+    this.#disposables.push({
+      dispose: () => {
+        this.#twilio.removeEventListener('message', onMessage);
+        this.#twilio.removeEventListener('close', onClose);
+      },
+    });
+    this.#startTimer = this.#clock.setTimeout(
+      () => void this.end('start_timeout'),
+      options.startTimeoutMs ?? 10_000,
+    );
+  }
+
+  /** Twilio's `start` payload (call SID, custom parameters), once received. */
+  get start(): TwilioStartMessage['start'] | null {
+    return this.#start;
+  }
+
+  /** Playback state: sent, played and buffered audio. */
+  get playback(): PlaybackTracker {
+    return this.#playback;
+  }
+
+  #onTwilioMessage(data: unknown): void {
+    const text = messageText(data);
+    const parsed = text === null ? null : parseTwilioMessage(text);
+    if (!parsed?.ok) {
+      this.stats.malformed++;
+      return;
+    }
+    const message = parsed.message;
+    switch (message.event) {
+      case 'connected':
+        return;
+      case 'start':
+        void this.#begin(message);
+        return;
+      case 'media':
+        this.stats.framesIn++;
+        this.#toModel(message.media.payload);
+        return;
+      case 'mark':
+        this.#onMark(message.mark.name);
+        return;
+      case 'dtmf':
+        this.#dtmf.emit({ digit: message.dtmf.digit });
+        return;
+      case 'stop':
+        void this.end('twilio_stop');
+        return;
+    }
+  }
+
+  async #begin(message: TwilioStartMessage): Promise<void> {
+    if (this.#start || this.#ended) return;
+    this.#start = message.start;
+    this.#streamSid = message.streamSid || message.start.streamSid;
+    if (this.#startTimer !== null) this.#clock.clearTimeout(this.#startTimer);
+    this.#startTimer = null;
+    let session: RealtimeSession;
+    try {
+      session = await this.#options.onStart(message.start);
+    } catch (error) {
+      this.#log.warn({ err: error }, 'media stream refused');
+      await this.end('start_refused');
+      return;
+    }
+    if (this.#ended) {
+      await session.close('bridge ended').catch(() => undefined);
+      return;
+    }
+    this.#session = session;
+    this.#wire(session);
+    for (const frame of this.#pendingInbound.splice(0)) session.appendAudio(frame);
+  }
+
+  #toModel(frame: Uint8Array): void {
+    if (this.#session) {
+      this.#session.appendAudio(frame);
+      return;
+    }
+    // The session is being authorised or connected: keep the caller's words, bounded.
+    this.#pendingInbound.push(frame);
+    const max = this.#options.maxBufferedInboundFrames ?? 250;
+    while (this.#pendingInbound.length > max) {
+      this.#pendingInbound.shift();
+      this.stats.bufferedInboundDropped++;
+    }
+  }
+
+  #wire(session: RealtimeSession): void {
+    const d = this.#disposables;
+    d.push(session.on('audio', (e) => this.#fromModel(e.mulaw, e.itemId, e.responseId)));
+    d.push(session.on('speechStarted', () => this.#onSpeechStarted()));
+    d.push(
+      session.on('speechStopped', () => {
+        this.#speechEndedAt = this.#clock.now();
+        this.#turnKey = `turn-${++this.#turn}`;
+        this.#firstAudioAt = null;
+      }),
+    );
+    d.push(session.on('interrupted', () => this.#bargeIn()));
+    d.push(session.on('transcript', (t) => this.#transcripts.emit(t)));
+    d.push(session.on('toolCall', (call) => void this.#runTool(call.callId, call.name, call.arguments)));
+    d.push(
+      session.on('error', (e) =>
+        this.#log.warn({ code: e.error.code, fatal: e.fatal }, 'realtime session error'),
+      ),
+    );
+    d.push(session.on('closed', (e) => void (e.expected ? undefined : this.end('model_closed'))));
+  }
+
+  #fromModel(mulaw: Uint8Array, itemId: string | undefined, responseId: string | undefined): void {
+    if (
+      (responseId !== undefined && this.#droppedKeys.has(responseId)) ||
+      (itemId !== undefined && this.#droppedKeys.has(itemId))
+    ) {
+      // Late audio of a response the caller interrupted: never play it.
+      this.stats.droppedLateFrames++;
+      return;
+    }
+    const now = this.#clock.now();
+    if (this.#speechEndedAt !== null && this.#firstAudioAt === null) {
+      this.#firstAudioAt = now;
+      this.#measuring = {
+        turn: this.#turn,
+        speechEndToFirstAudioMs: now - this.#speechEndedAt,
+        firstAudioAt: now,
+      };
+    }
+    for (let offset = 0; offset < mulaw.length; offset += TWILIO_FRAME_BYTES) {
+      this.#queue.push({
+        bytes: mulaw.subarray(offset, Math.min(offset + TWILIO_FRAME_BYTES, mulaw.length)),
+        itemId: itemId ?? responseId,
+        responseId,
+        turnKey: this.#turnKey,
+      });
+    }
+    this.#pump();
+  }
+
+  /** Sends queued model audio while Twilio's buffer is under the lead limit, with marks. */
+  #pump(): void {
+    if (this.#twilio.readyState !== SocketState.OPEN || !this.#streamSid) return;
+    while (this.#queue.length > 0 && this.#playback.bufferedMs < this.#maxLeadMs) {
+      const frame = this.#queue.shift()!;
+      this.#twilio.send(twilioMediaMessage(this.#streamSid, frame.bytes));
+      this.stats.framesOut++;
+      this.#playback.audioSent(frame.bytes.length, frame.itemId);
+      this.#lastSent = { itemId: frame.itemId, responseId: frame.responseId };
+      this.#sinceMarkMs += frame.bytes.length / 8;
+      const lastOfBurst = this.#queue.length === 0 || this.#queue[0]?.itemId !== frame.itemId;
+      if (this.#sinceMarkMs >= this.#markEveryMs || lastOfBurst) {
+        this.#twilio.send(twilioMarkMessage(this.#streamSid, this.#playback.nextMark(frame.turnKey)));
+        this.#sinceMarkMs = 0;
+      }
+    }
+  }
+
+  #onMark(name: string): void {
+    const outcome = this.#playback.markEchoed(name);
+    const m = this.#measuring;
+    if (outcome.played && m && outcome.responseKey === `turn-${m.turn}`) {
+      const playedAt = this.#clock.now();
+      this.stats.turns++;
+      this.#turns.emit({
+        turn: m.turn,
+        speechEndToFirstAudioMs: m.speechEndToFirstAudioMs,
+        firstAudioToPlayedMs: playedAt - m.firstAudioAt,
+        totalMs: m.speechEndToFirstAudioMs + (playedAt - m.firstAudioAt),
+      });
+      this.#measuring = null;
+    }
+    this.#pump();
+  }
+
+  #onSpeechStarted(): void {
+    // The Live API interrupts itself; pacing keeps what is queued at Twilio short.
+    if (this.#session?.api === 'openai-realtime') this.#bargeIn();
+  }
+
+  /** Caller interrupted: stop what plays, drop what is queued and late, cut the item at what was heard. */
+  #bargeIn(): void {
+    const session = this.#session;
+    const playing = this.#queue.length > 0 || this.#playback.bufferedMs > 0;
+    if (!session || !playing) return;
+    this.stats.bargeIns++;
+    for (const frame of [this.#lastSent, ...this.#queue.splice(0)]) {
+      if (frame.itemId !== undefined) this.#droppedKeys.add(frame.itemId);
+      if (frame.responseId !== undefined) this.#droppedKeys.add(frame.responseId);
+    }
+    if (this.#twilio.readyState === SocketState.OPEN) this.#twilio.send(twilioClearMessage(this.#streamSid));
+    const heard = this.#playback.cleared();
+    this.#sinceMarkMs = 0;
+    if (heard) session.truncate(heard.itemId, Math.floor(heard.playedMs));
+    session.cancelResponse();
+    this.#bargeIns.emit(heard ? { itemId: heard.itemId, playedMs: heard.playedMs } : {});
+  }
+
+  async #runTool(callId: string, name: string, args: unknown): Promise<void> {
+    const session = this.#session;
+    if (!session) return;
+    const context = { callSid: this.#start?.callSid ?? '', callId: this.#start?.customParameters.callId };
+    const handler =
+      this.#options.tools?.[name] ??
+      (name === 'hang_up' && this.#options.onHangUp
+        ? async () => {
+            await this.#options.onHangUp?.(context.callSid);
+            return { ok: true };
+          }
+        : undefined);
+    let output: unknown;
+    try {
+      output = handler ? await handler(args, context) : { error: `unknown tool ${name}` };
+    } catch (error) {
+      this.#log.warn({ tool: name, err: error }, 'tool failed');
+      output = { error: 'tool failed' };
+    }
+    if (!this.#ended) session.sendToolResult(callId, output);
+  }
+
+  /** Ends the bridge: closes the model session and Twilio's socket, releases every listener and timer. */
+  async end(reason: string): Promise<void> {
+    if (this.#ended) return;
+    this.#ended = true;
+    if (this.#startTimer !== null) this.#clock.clearTimeout(this.#startTimer);
+    this.#startTimer = null;
+    for (const d of this.#disposables.splice(0)) d.dispose();
+    this.#queue.length = 0;
+    this.#pendingInbound.length = 0;
+    const session = this.#session;
+    this.#session = null;
+    await session?.close(reason).catch(() => undefined);
+    if (this.#twilio.readyState === SocketState.OPEN || this.#twilio.readyState === SocketState.CONNECTING) {
+      this.#twilio.close(1000, reason.slice(0, 100));
+    }
+    this.#ends.emit({ reason, stats: { ...this.stats } });
+    this.#resolveDone(reason);
+  }
+}
