@@ -4,6 +4,7 @@ export default defineConfig({
   entry: {
     index: 'src/index.ts',
     express: 'src/adapters/express-entry.ts',
+    node: 'src/adapters/node-entry.ts',
     postgres: 'src/storage/postgres/index.ts',
     'testing/index': 'src/testing/index.ts',
   },

@@ -9,6 +9,7 @@ export default defineConfig({
     alias: [
       { find: /^steadycall\/express$/, replacement: src('adapters/express-entry.ts') },
       { find: /^steadycall\/testing$/, replacement: src('testing/index.ts') },
+      { find: /^steadycall\/node$/, replacement: src('adapters/node-entry.ts') },
       { find: /^steadycall\/postgres$/, replacement: src('storage/postgres/index.ts') },
       { find: /^steadycall$/, replacement: src('index.ts') },
     ],

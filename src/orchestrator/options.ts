@@ -6,6 +6,7 @@ import type { FlagDefinitions } from '../flags/define.js';
 import type { HealthCheck } from '../health/types.js';
 import type { AlertHook } from '../incidents/alerts.js';
 import type { OpenAiBrowserSessions } from '../openai/browser-session.js';
+import type { WarmSessions } from '../realtime/sessions.js';
 import type { SteadyCallStores } from '../storage/memory/index.js';
 import type { TelephonyProvider } from '../telephony/provider.js';
 
@@ -64,6 +65,11 @@ export interface CallOrchestratorOptions {
   ids?: IdGenerator;
   logger?: Logger;
   fetch?: typeof fetch;
+  /**
+   * Realtime sessions opened ahead of time: when set, the voice webhook starts connecting the
+   * chosen model while Twilio fetches the TwiML, so it is warm when the caller speaks.
+   */
+  warmSessions?: WarmSessions;
   /** Reported by the public health check. */
   version?: string;
 }

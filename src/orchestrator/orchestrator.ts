@@ -7,6 +7,7 @@ import {
   IdempotencyConflictError,
   IdempotencyKeyReuseError,
   isCircuitOpenError,
+  SignatureError,
   ValidationError,
 } from '../core/errors.js';
 import { type IdGenerator, randomId } from '../core/ids.js';
@@ -304,6 +305,7 @@ export class CallOrchestrator {
       };
     }
     await this.stores.calls.setAiProvider(call.id, choice.provider, now);
+    this.#options.warmSessions?.prewarm(call.id, choice.provider);
     const token = await this.streamTokens.mint({ callId: call.id, provider: choice.provider }, now);
     return {
       twiml: streamTwiml({
@@ -387,6 +389,27 @@ export class CallOrchestrator {
       ...(summary.reason ? { reason: summary.reason } : {}),
       replayed,
     };
+  }
+
+  /**
+   * Authorises a media stream from its `start` message: the per-call token in `customParameters`
+   * must be valid for that call and provider. Returns who the stream belongs to.
+   */
+  async authorizeStream(parameters: Record<string, string>): Promise<{ callId: string; provider: AiProvider }> {
+    const { callId, provider, token } = parameters;
+    if (!callId || (provider !== 'openai' && provider !== 'gemini')) {
+      throw new SignatureError('Media stream without a valid callId/provider');
+    }
+    if (!(await this.streamTokens.verify(token, { callId, provider }, this.#clock.now()))) {
+      throw new SignatureError('Media stream token is invalid or expired');
+    }
+    return { callId, provider };
+  }
+
+  /** Ends a call through Twilio (breaker `twilio`), e.g. when the model decides to hang up. */
+  async hangUp(callSid: string): Promise<void> {
+    const twilio = this.#requireTwilio();
+    await this.breaker('twilio').execute((signal) => twilio.telephony.hangUp(callSid, { signal }));
   }
 
   /** Sends an SMS (flag `sms.enabled`, breaker `twilio`). */

@@ -1,0 +1,3 @@
+// `steadycall/node`: Twilio media streams on a Node http.Server, and the `ws` socket factory.
+export * from './node.js';
+export { webSocketFactory, wsSocketFactory } from '../realtime/providers/ws-socket.js';

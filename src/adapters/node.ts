@@ -1,0 +1,124 @@
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer } from 'ws';
+import type { Clock } from '../core/clock.js';
+import { isSteadyCallError } from '../core/errors.js';
+import { type Logger, silentLogger } from '../core/logger.js';
+import type { CallOrchestrator } from '../orchestrator/orchestrator.js';
+import { BridgeSession, type BridgeOptions } from '../realtime/bridge.js';
+import type { WarmSessions } from '../realtime/sessions.js';
+import type { SocketLike } from '../realtime/socket.js';
+
+/** Options of {@link attachMediaStreams}. */
+export interface MediaStreamOptions {
+  orchestrator: CallOrchestrator;
+  /** Where sessions come from (warm ones from the voice webhook first). Share it with the orchestrator. */
+  sessions: WarmSessions;
+  /** Upgrade path. Default: the orchestrator's `paths.mediaStream`. */
+  path?: string;
+  /** Concurrent streams accepted; more get 503. Default 200. */
+  maxConnections?: number;
+  /** Check `X-Twilio-Signature` on the upgrade (default true; turn off only for local experiments). */
+  validateSignature?: boolean;
+  /** Extra bridge settings (lead, marks, tools). */
+  bridge?: Partial<Omit<BridgeOptions, 'twilio' | 'onStart'>>;
+  /** Called with each new bridge, to subscribe to its events (turn metrics, transcripts). */
+  onBridge?: (bridge: BridgeSession) => void;
+  clock?: Clock;
+  logger?: Logger;
+}
+
+/** Handle returned by {@link attachMediaStreams}. */
+export interface MediaStreamServer {
+  /** Streams currently bridged. */
+  readonly active: number;
+  /** Stops accepting streams, ends every bridge and closes the WebSocket server. */
+  close(): Promise<void>;
+}
+
+/**
+ * Serves Twilio media streams on an existing `http.Server`: validates the upgrade's Twilio
+ * signature against the public `wss://` URL (never `Host`), enforces a connection limit, and runs
+ * one {@link BridgeSession} per stream. The per-call token arrives in the stream's `start` message
+ * (Twilio stream URLs carry no query string) and is checked before any audio reaches a model.
+ *
+ * @example
+ * ```ts
+ * const sessions = new WarmSessions({ factory: realtimeSessionFactory({ socketFactory: wsSocketFactory(), openai }) });
+ * const orchestrator = new CallOrchestrator({ ..., warmSessions: sessions });
+ * const server = app.listen(3000);
+ * attachMediaStreams(server, { orchestrator, sessions });
+ * ```
+ */
+export function attachMediaStreams(server: Server, options: MediaStreamOptions): MediaStreamServer {
+  const { orchestrator, sessions } = options;
+  const log = options.logger ?? silentLogger;
+  const path = options.path ?? orchestrator.paths.mediaStream;
+  const max = options.maxConnections ?? 200;
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
+  const bridges = new Set<BridgeSession>();
+  let closing = false;
+
+  const refuse = (socket: Duplex, status: number, text: string) => {
+    socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+  };
+
+  const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    if (url.pathname !== path) return; // another handler's upgrade
+    socket.on('error', () => socket.destroy());
+    void (async () => {
+      if (closing) return refuse(socket, 503, 'Service Unavailable');
+      if (bridges.size >= max) return refuse(socket, 503, 'Service Unavailable');
+      if (options.validateSignature !== false) {
+        const signer = orchestrator.signer;
+        // Twilio signs the wss:// URL it was given (the TwiML's), with no body.
+        const signedUrl = orchestrator.endpointUrl(req.url ?? path).replace(/^http/, 'ws');
+        const signature = req.headers['x-twilio-signature'];
+        const valid =
+          signer !== null &&
+          typeof signature === 'string' &&
+          (await signer.validate({ url: signedUrl, signature }));
+        if (!valid) return refuse(socket, 403, 'Forbidden');
+      }
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        const bridge = new BridgeSession({
+          ...options.bridge,
+          twilio: ws as unknown as SocketLike,
+          clock: options.clock ?? options.bridge?.clock,
+          logger: log,
+          onHangUp: options.bridge?.onHangUp ?? ((callSid) => orchestrator.hangUp(callSid)),
+          onStart: async (start) => {
+            const { callId, provider } = await orchestrator.authorizeStream(start.customParameters);
+            const taken = sessions.take(callId, provider);
+            // Caller audio keeps flowing into the session's own bounded buffer while it connects.
+            taken.ready.catch((error: unknown) => {
+              log.warn({ provider, code: isSteadyCallError(error) ? error.code : 'error' }, 'model connect failed');
+              void bridge.end('model_connect_failed');
+            });
+            return taken.session;
+          },
+        });
+        bridges.add(bridge);
+        void bridge.done.then(() => bridges.delete(bridge));
+        options.onBridge?.(bridge);
+      });
+    })().catch((error: unknown) => {
+      log.warn({ err: error }, 'media stream upgrade failed');
+      socket.destroy();
+    });
+  };
+
+  server.on('upgrade', onUpgrade);
+  return {
+    get active() {
+      return bridges.size;
+    },
+    async close() {
+      closing = true;
+      server.off('upgrade', onUpgrade);
+      await Promise.all([...bridges].map((b) => b.end('server_closing')));
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+    },
+  };
+}
