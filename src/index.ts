@@ -11,3 +11,4 @@ export * from './openai/index.js';
 export * from './orchestrator/index.js';
 export * from './storage/memory/index.js';
 export * from './telephony/index.js';
+export * from './realtime/index.js';

@@ -93,22 +93,23 @@ export function greetingCommentary(greeting: string): string {
   );
 }
 
-export const liveErrorSchema = z.object({
+const liveErrorSchema = z.object({
   error: z.object({
     code: z.string().nullish(),
     type: z.string().nullish(),
     message: z.string().nullish(),
   }),
 });
-export const liveStartedSchema = z.object({
+const startedSchema = z.object({
   session: z.object({ id: z.string().min(1), expires_at: z.number().optional() }),
 });
-export const liveDeltaSchema = z.object({ delta: z.string() });
-export const liveClosedSchema = z.object({ reason: z.string() });
-export const liveResponseEventSchema = z.object({
+const deltaSchema = z.object({ delta: z.string() });
+const closedSchema = z.object({ reason: z.string() });
+const responseEventSchema = z.object({
   delegation_id: z.string().nullish(),
   event: z.object({ type: z.string(), item: z.unknown().optional() }),
 });
+/** A `function_call` output item inside `response.event`. */
 export const liveFunctionCallSchema = z.object({
   type: z.literal('function_call'),
   status: z.string().optional(),
@@ -118,7 +119,7 @@ export const liveFunctionCallSchema = z.object({
 });
 
 /** Acknowledgements and metadata a session accepts without acting on them (not "unknown"). */
-export const LIVE_IGNORED_EVENTS: ReadonlySet<string> = new Set([
+const IGNORED: ReadonlySet<string> = new Set([
   'session.updated',
   'session.delegation.created',
   'session.usage.updated',
@@ -130,6 +131,90 @@ export const LIVE_IGNORED_EVENTS: ReadonlySet<string> = new Set([
   'info',
 ]);
 
+/** The `error` of a Live `error` event. */
+export type LiveErrorBody = z.infer<typeof liveErrorSchema>['error'];
+
+/** A server message, validated and reduced to what a session acts on. */
+export type LiveServerEvent =
+  | { type: 'started'; sessionId: string; expiresAtSeconds: number | undefined }
+  | { type: 'audio'; base64: string }
+  | { type: 'transcript'; role: 'user' | 'assistant'; text: string }
+  | { type: 'response'; delegationId: string; eventType: string; item: unknown }
+  | { type: 'closed'; reason: string }
+  | { type: 'error'; error: LiveErrorBody }
+  /** Known, needs no action. */
+  | { type: 'ignored' }
+  /** Well-formed, of a type we do not know. */
+  | { type: 'unknown'; eventType: string }
+  /** Not JSON, no `type`, or the wrong shape for its type. */
+  | { type: 'malformed'; eventType?: string };
+
+/**
+ * Parses one text frame from the server. Never throws: anything unexpected comes back as
+ * `malformed` or `unknown`, for the caller to count.
+ *
+ * @example
+ * ```ts
+ * parseLiveServerEvent('{"type":"session.output_audio.delta","delta":"//8="}'); // { type: 'audio', base64: '//8=' }
+ * parseLiveServerEvent('garbage'); // { type: 'malformed' }
+ * ```
+ */
+export function parseLiveServerEvent(text: string | null): LiveServerEvent {
+  let message: unknown;
+  try {
+    message = text === null ? null : JSON.parse(text);
+  } catch {
+    return { type: 'malformed' };
+  }
+  const eventType = (message as { type?: unknown } | null)?.type;
+  if (typeof eventType !== 'string') return { type: 'malformed' };
+  const parse = <T>(schema: z.ZodType<T>): T | null => {
+    const result = schema.safeParse(message);
+    return result.success ? result.data : null;
+  };
+  let event: LiveServerEvent | null = null;
+  switch (eventType) {
+    case 'session.started': {
+      const m = parse(startedSchema);
+      if (m) event = { type: 'started', sessionId: m.session.id, expiresAtSeconds: m.session.expires_at };
+      break;
+    }
+    case 'session.output_audio.delta': {
+      const m = parse(deltaSchema);
+      if (m) event = { type: 'audio', base64: m.delta };
+      break;
+    }
+    case 'session.input_transcript.delta':
+    case 'session.output_transcript.delta': {
+      const m = parse(deltaSchema);
+      const role = eventType === 'session.input_transcript.delta' ? 'user' : 'assistant';
+      if (m) event = { type: 'transcript', role, text: m.delta };
+      break;
+    }
+    case 'response.event': {
+      const m = parse(responseEventSchema);
+      if (m) {
+        const delegationId = m.delegation_id ?? '';
+        event = { type: 'response', delegationId, eventType: m.event.type, item: m.event.item };
+      }
+      break;
+    }
+    case 'session.closed': {
+      const m = parse(closedSchema);
+      if (m) event = { type: 'closed', reason: m.reason };
+      break;
+    }
+    case 'error': {
+      const m = parse(liveErrorSchema);
+      if (m) event = { type: 'error', error: m.error };
+      break;
+    }
+    default:
+      return IGNORED.has(eventType) ? { type: 'ignored' } : { type: 'unknown', eventType };
+  }
+  return event ?? { type: 'malformed', eventType };
+}
+
 /**
  * Maps a Live `error` event to a {@link ProviderError} with the server's code as `providerCode`.
  * `redact` scrubs the server's message (it may quote a masked key). Fatal codes are not retryable.
@@ -140,7 +225,7 @@ export const LIVE_IGNORED_EVENTS: ReadonlySet<string> = new Set([
  * ```
  */
 export function liveServerError(
-  body: z.infer<typeof liveErrorSchema>['error'],
+  body: LiveErrorBody,
   redact: (value: unknown) => unknown,
 ): { error: ProviderError; fatal: boolean } {
   const code = body.code ?? body.type ?? undefined;

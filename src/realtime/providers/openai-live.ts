@@ -9,11 +9,11 @@
  *   no VAD or output-done events; the model interrupts itself by stopping its deltas.
  * - Transcripts are deltas (`final: false`): the API has no turn boundaries.
  * - `closed` is emitted only after a successful `connect()`; a failed handshake rejects instead.
+ * - Input keeps flowing: gaps in the caller's audio are filled with silence (`keepAliveMs`).
  *
  * @module
  */
 
-import type { z } from 'zod';
 import { type Clock, systemClock, type TimerHandle } from '../../core/clock.js';
 import { type Disposable, EventSource } from '../../core/disposable.js';
 import { ProviderError, type SteadyCallError, TimeoutError } from '../../core/errors.js';
@@ -31,20 +31,17 @@ import { AudioBacklog } from './audio-backlog.js';
 import { LiveDelegations } from './openai-live-delegations.js';
 import {
   greetingCommentary,
-  LIVE_IGNORED_EVENTS,
-  liveClosedSchema,
-  liveDeltaSchema,
-  liveErrorSchema,
+  type LiveErrorBody,
   liveHandshakeCloseError,
-  liveResponseEventSchema,
   liveServerError,
   liveSessionConfig,
-  liveStartedSchema,
   OPENAI_LIVE_URL,
   type OpenAiLiveDelegationOptions,
+  parseLiveServerEvent,
 } from './openai-live-wire.js';
 
 const PROVIDER = 'openai';
+const MULAW_SILENCE = 0xff; // G.711 mu-law zero
 
 /** Options of {@link OpenAiLiveSession}. */
 export interface OpenAiLiveSessionOptions {
@@ -62,6 +59,11 @@ export interface OpenAiLiveSessionOptions {
   closeTimeoutMs?: number;
   /** Caller audio kept while connecting; older audio is dropped (and counted). Default 2000 ms. */
   maxBufferedAudioMs?: number;
+  /**
+   * GPT-Live advances only while input streams in real time: when no audio was appended for this
+   * long, the session sends this much mu-law silence itself. Default 200 ms; 0 turns it off.
+   */
+  keepAliveMs?: number;
   clock?: Clock;
   logger?: Logger;
 }
@@ -106,13 +108,7 @@ interface Deferred {
 export class OpenAiLiveSession implements RealtimeSession {
   readonly provider = 'openai' as const;
   readonly api = 'openai-live' as const;
-  readonly #apiKey: string;
-  readonly #factory: SocketFactory;
-  readonly #url: string;
-  readonly #config: RealtimeSessionConfig;
-  readonly #delegation: OpenAiLiveDelegationOptions;
-  readonly #handshakeTimeoutMs: number;
-  readonly #closeTimeoutMs: number;
+  readonly #opts: OpenAiLiveSessionOptions;
   readonly #clock: Clock;
   readonly #log: Logger;
   readonly #redact: (value: unknown) => unknown;
@@ -139,18 +135,14 @@ export class OpenAiLiveSession implements RealtimeSession {
   #dropAbort: (() => void) | null = null;
   #handshakeTimer: TimerHandle | null = null;
   #closeTimer: TimerHandle | null = null;
+  #keepAliveTimer: TimerHandle | null = null;
+  #appendedSinceTick = false;
   #upgradeStatus: number | undefined;
 
   constructor(options: OpenAiLiveSessionOptions) {
-    this.#apiKey = options.apiKey;
-    this.#factory = options.socketFactory;
-    this.#url = options.url ?? OPENAI_LIVE_URL;
-    this.#config = options.config ?? {};
-    this.#delegation = options.delegation ?? {};
-    this.#handshakeTimeoutMs = options.handshakeTimeoutMs ?? 5000;
-    this.#closeTimeoutMs = options.closeTimeoutMs ?? 2000;
-    this.#backlog = new AudioBacklog(options.maxBufferedAudioMs ?? 2000);
+    this.#opts = { ...options };
     this.#clock = options.clock ?? systemClock;
+    this.#backlog = new AudioBacklog(options.maxBufferedAudioMs ?? 2000);
     this.#redact = openAiRedactor([options.apiKey]);
     this.#log = redactingLogger(options.logger ?? silentLogger, this.#redact);
   }
@@ -178,8 +170,10 @@ export class OpenAiLiveSession implements RealtimeSession {
   }
 
   connect(options: { signal?: AbortSignal } = {}): Promise<void> {
+    if (this.#state === 'closed' || this.#state === 'closing') {
+      return Promise.reject(this.#error('The session is closed; open a new one', false));
+    }
     if (this.#handshake) return this.#handshake.promise;
-    if (this.#state !== 'idle') return Promise.reject(this.#error('The session is already closed', false));
     const handshake = deferred();
     this.#handshake = handshake;
     this.#state = 'connecting';
@@ -195,7 +189,8 @@ export class OpenAiLiveSession implements RealtimeSession {
     }
     let socket: SocketLike;
     try {
-      socket = this.#factory(this.#url, { headers: { Authorization: `Bearer ${this.#apiKey}` } });
+      const { url = OPENAI_LIVE_URL, apiKey } = this.#opts;
+      socket = this.#opts.socketFactory(url, { headers: { Authorization: `Bearer ${apiKey}` } });
     } catch (error) {
       this.#failHandshake(this.#error(`Could not open the socket: ${errorText(error)}`, true));
       return handshake.promise;
@@ -205,7 +200,7 @@ export class OpenAiLiveSession implements RealtimeSession {
     socket.addEventListener('message', this.#onMessage);
     socket.addEventListener('close', this.#onClose);
     socket.addEventListener('error', this.#onError);
-    const ms = this.#handshakeTimeoutMs;
+    const ms = this.#opts.handshakeTimeoutMs ?? 5000;
     this.#handshakeTimer = this.#clock.setTimeout(
       () => this.#failHandshake(new TimeoutError(ms, 'OpenAI Live handshake')),
       ms,
@@ -216,9 +211,10 @@ export class OpenAiLiveSession implements RealtimeSession {
 
   appendAudio(mulaw: Uint8Array): void {
     if (mulaw.length === 0) return;
-    if (this.#state === 'open')
+    if (this.#state === 'open') {
+      this.#appendedSinceTick = true;
       this.#send({ type: 'session.input_audio.append', audio: encodeBase64(mulaw) });
-    else if (this.#state === 'idle' || this.#state === 'connecting') this.#backlog.push(mulaw);
+    } else if (this.#state === 'idle' || this.#state === 'connecting') this.#backlog.push(mulaw);
   }
 
   sendToolResult(callId: string, output: unknown): void {
@@ -262,18 +258,22 @@ export class OpenAiLiveSession implements RealtimeSession {
     }
     this.#closing = { ...deferred(), reason };
     this.#state = 'closing';
+    this.#clearTimers(); // the keep-alive: nothing more is sent after session.close
     this.#send({ type: 'session.close' });
     this.#closeTimer = this.#clock.setTimeout(() => {
       this.#log.warn('OpenAI Live: no session.closed in time; closing the socket (finalization unconfirmed)');
       this.#finish({ reason: reason ?? 'close_timeout', expected: true });
-    }, this.#closeTimeoutMs);
+    }, this.#opts.closeTimeoutMs ?? 2000);
     return this.#closing.promise;
   }
 
   // Socket listeners are fields so the very same functions are removed again.
   readonly #onOpen = (): void => {
     if (this.#state !== 'connecting') return;
-    this.#send({ type: 'session.start', session: liveSessionConfig(this.#config, this.#delegation) });
+    this.#send({
+      type: 'session.start',
+      session: liveSessionConfig(this.#opts.config ?? {}, this.#opts.delegation),
+    });
   };
 
   readonly #onError = (event: unknown): void => {
@@ -283,84 +283,57 @@ export class OpenAiLiveSession implements RealtimeSession {
   };
 
   readonly #onClose = (event: { code: number; reason: string }): void => {
-    if (this.#state === 'connecting')
+    if (this.#state === 'connecting') {
       this.#failHandshake(liveHandshakeCloseError(this.#upgradeStatus, event.code));
-    else if (this.#state === 'open')
-      this.#finish({ reason: 'connection_lost', code: event.code, expected: false });
+    } else this.#ended('connection_lost', event.code);
+  };
+
+  /** The server or the network ended an open session: expected only if we asked for it. */
+  #ended(serverReason: string, code?: number): void {
+    if (this.#state === 'open') this.#finish({ reason: serverReason, code, expected: false });
     else if (this.#state === 'closing') {
-      this.#finish({ reason: this.#closing?.reason ?? 'socket_closed', code: event.code, expected: true });
-    }
-  };
-
-  readonly #onMessage = (event: { data: unknown }): void => {
-    const text = messageText(event.data);
-    let message: unknown;
-    try {
-      message = text === null ? null : JSON.parse(text);
-    } catch {
-      message = null;
-    }
-    const type = (message as { type?: unknown } | null)?.type;
-    if (typeof type === 'string') this.#handle(type, message);
-    else this.#counts.malformedMessages++;
-  };
-
-  #handle(type: string, message: unknown): void {
-    const parse = <T>(schema: z.ZodType<T>): T | null => {
-      const result = schema.safeParse(message);
-      if (result.success) return result.data;
-      this.#counts.malformedMessages++;
-      this.#log.debug({ type }, 'OpenAI Live: malformed message ignored');
-      return null;
-    };
-    const live = this.#state === 'open' || this.#state === 'closing';
-    switch (type) {
-      case 'session.started': {
-        const m = parse(liveStartedSchema);
-        if (m && this.#state === 'connecting') this.#started(m.session.id, m.session.expires_at);
-        return;
-      }
-      case 'session.output_audio.delta': {
-        const m = parse(liveDeltaSchema);
-        if (!m || !live) return;
-        const mulaw = tryDecodeBase64(m.delta);
-        if (mulaw === null) this.#counts.malformedMessages++;
-        else if (mulaw.length > 0) this.#events.audio.emit({ mulaw });
-        return;
-      }
-      case 'session.input_transcript.delta':
-      case 'session.output_transcript.delta': {
-        const m = parse(liveDeltaSchema);
-        const role = type === 'session.input_transcript.delta' ? 'user' : 'assistant';
-        if (m && live && m.delta.length > 0)
-          this.#events.transcript.emit({ role, text: m.delta, final: false });
-        return;
-      }
-      case 'response.event': {
-        const m = parse(liveResponseEventSchema);
-        if (m && this.#state === 'open')
-          this.#responseEvent(m.delegation_id ?? '', m.event.type, m.event.item);
-        return;
-      }
-      case 'session.closed': {
-        const m = parse(liveClosedSchema);
-        if (!m) return;
-        if (this.#state === 'connecting') {
-          this.#failHandshake(this.#error(`The session closed during the handshake (${m.reason})`, true));
-        } else if (this.#state === 'open') this.#finish({ reason: m.reason, expected: false });
-        else if (this.#state === 'closing')
-          this.#finish({ reason: this.#closing?.reason ?? m.reason, expected: true });
-        return;
-      }
-      case 'error': {
-        const m = parse(liveErrorSchema);
-        if (m) this.#serverError(m.error);
-        return;
-      }
-      default:
-        if (!LIVE_IGNORED_EVENTS.has(type)) this.#counts.unknownMessages++;
+      this.#finish({ reason: this.#closing?.reason ?? 'close_requested', code, expected: true });
     }
   }
+
+  readonly #onMessage = (message: { data: unknown }): void => {
+    const event = parseLiveServerEvent(messageText(message.data));
+    const live = this.#state === 'open' || this.#state === 'closing';
+    switch (event.type) {
+      case 'started':
+        if (this.#state === 'connecting') this.#started(event.sessionId, event.expiresAtSeconds);
+        return;
+      case 'audio': {
+        const mulaw = live ? tryDecodeBase64(event.base64) : null;
+        if (live && mulaw === null) this.#counts.malformedMessages++;
+        else if (mulaw && mulaw.length > 0) this.#events.audio.emit({ mulaw });
+        return;
+      }
+      case 'transcript':
+        if (live && event.text.length > 0) this.#events.transcript.emit({ ...event, final: false });
+        return;
+      case 'response':
+        if (this.#state === 'open') this.#responseEvent(event.delegationId, event.eventType, event.item);
+        return;
+      case 'closed':
+        if (this.#state !== 'connecting') this.#ended(event.reason);
+        else
+          this.#failHandshake(this.#error(`The session closed during the handshake (${event.reason})`, true));
+        return;
+      case 'error':
+        this.#serverError(event.error);
+        return;
+      case 'malformed':
+        this.#counts.malformedMessages++;
+        this.#log.debug({ type: event.eventType }, 'OpenAI Live: malformed message ignored');
+        return;
+      case 'unknown':
+        this.#counts.unknownMessages++;
+        return;
+      case 'ignored':
+        return;
+    }
+  };
 
   #started(id: string, expiresAtSeconds: number | undefined): void {
     this.#clearTimers();
@@ -373,7 +346,7 @@ export class OpenAiLiveSession implements RealtimeSession {
     const buffered = this.#backlog.drain();
     for (const chunk of buffered)
       this.#send({ type: 'session.input_audio.append', audio: encodeBase64(chunk) });
-    const greeting = this.#config.greeting?.trim();
+    const greeting = this.#opts.config?.greeting?.trim();
     if (greeting) {
       this.#send({
         type: 'session.commentary.append',
@@ -381,8 +354,25 @@ export class OpenAiLiveSession implements RealtimeSession {
         content: greetingCommentary(greeting),
       });
     }
+    this.#keepAlive();
     this.#log.debug({ sessionId: id, flushedChunks: buffered.length }, 'OpenAI Live: session started');
     this.#handshake?.resolve();
+  }
+
+  /** Fills gaps in the caller's audio with silence, so greetings and commentary still complete. */
+  #keepAlive(): void {
+    const ms = this.#opts.keepAliveMs ?? 200;
+    if (ms <= 0 || this.#state !== 'open') return;
+    this.#keepAliveTimer = this.#clock.setTimeout(() => {
+      this.#keepAliveTimer = null;
+      if (this.#state !== 'open') return;
+      if (!this.#appendedSinceTick) {
+        const silence = new Uint8Array(ms * 8).fill(MULAW_SILENCE);
+        this.#send({ type: 'session.input_audio.append', audio: encodeBase64(silence) });
+      }
+      this.#appendedSinceTick = false;
+      this.#keepAlive();
+    }, ms);
   }
 
   #responseEvent(key: string, type: string, item: unknown): void {
@@ -400,7 +390,7 @@ export class OpenAiLiveSession implements RealtimeSession {
     this.#events.toolCall.emit({ callId: action.callId, name: action.name, arguments: args });
   }
 
-  #serverError(body: z.infer<typeof liveErrorSchema>['error']): void {
+  #serverError(body: LiveErrorBody): void {
     const { error, fatal } = liveServerError(body, this.#redact);
     if (this.#state === 'connecting') {
       this.#failHandshake(error);
@@ -463,8 +453,10 @@ export class OpenAiLiveSession implements RealtimeSession {
   #clearTimers(): void {
     if (this.#handshakeTimer !== null) this.#clock.clearTimeout(this.#handshakeTimer);
     if (this.#closeTimer !== null) this.#clock.clearTimeout(this.#closeTimer);
+    if (this.#keepAliveTimer !== null) this.#clock.clearTimeout(this.#keepAliveTimer);
     this.#handshakeTimer = null;
     this.#closeTimer = null;
+    this.#keepAliveTimer = null;
   }
 
   #send(event: Record<string, unknown>): void {

@@ -152,8 +152,10 @@ export class OpenAiRealtimeSession implements RealtimeSession {
   }
 
   connect(options: { signal?: AbortSignal } = {}): Promise<void> {
+    if (this.#state === 'closing' || this.#state === 'closed') {
+      return Promise.reject(closedError('is closed: connect() once per session'));
+    }
     if (this.#connecting) return this.#connecting;
-    if (this.#state !== 'idle') return Promise.reject(closedError('connect() after close()'));
     this.#state = 'connecting';
     this.#connecting = new Promise<void>((resolve, reject) => {
       const timeoutMs = this.#opts.handshakeTimeoutMs ?? 5000;

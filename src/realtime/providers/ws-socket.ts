@@ -194,6 +194,8 @@ export type HeaderWebSocketConstructor = new (
  * A {@link SocketFactory} on the global WHATWG `WebSocket`, for Deno (Supabase Edge Functions),
  * Bun and Node >= 22, which all accept `{ headers }` as the constructor's second argument.
  * Browsers do not: they cannot send an `Authorization` header, so never use a provider key there.
+ * WHATWG sockets hide the HTTP status of a refused upgrade: a wrong key shows only as a close
+ * (code 1006), so connect errors are less specific than with {@link wsSocketFactory}.
  *
  * @example
  * ```ts

@@ -1,0 +1,30 @@
+// The realtime audio bridge: Twilio media streams <-> realtime speech models.
+export * from './audio/index.js';
+export * from './base64.js';
+export * from './bridge.js';
+export * from './playback.js';
+export {
+  OpenAiLiveSession,
+  type OpenAiLiveSessionOptions,
+  type OpenAiLiveStats,
+} from './providers/openai-live.js';
+export {
+  OPENAI_LIVE_DEFAULT_BACKEND_MODEL,
+  OPENAI_LIVE_DEFAULT_MODEL,
+  OPENAI_LIVE_FATAL_CODES,
+  OPENAI_LIVE_URL,
+  type OpenAiLiveDelegationOptions,
+} from './providers/openai-live-wire.js';
+export {
+  DEFAULT_OPENAI_REALTIME_MODEL,
+  OpenAiRealtimeSession,
+  type OpenAiRealtimeSessionOptions,
+  type OpenAiRealtimeState,
+  type OpenAiRealtimeStats,
+  type OpenAiRealtimeVad,
+} from './providers/openai-realtime.js';
+export { type HeaderWebSocketConstructor, type SocketErrorEvent, webSocketFactory } from './providers/ws-socket.js';
+export type * from './session.js';
+export * from './sessions.js';
+export * from './socket.js';
+export * from './twilio-media.js';
