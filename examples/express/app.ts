@@ -1,6 +1,7 @@
 // The steadycall Express example: every runbook endpoint on one Express 5 server, configured from
 // the environment (see .env.example), in-memory stores by default. Uses only the package's public
 // entry points.
+import type { Server } from 'node:http';
 import express, { type Express } from 'express';
 import {
   CallOrchestrator,
@@ -9,11 +10,19 @@ import {
   createMemoryStores,
   type Logger,
   OpenAiBrowserSessions,
+  realtimeSessionFactory,
   type SteadyCallStores,
   silentLogger,
   TwilioRestAdapter,
+  WarmSessions,
 } from 'steadycall';
 import { steadycallRouter } from 'steadycall/express';
+import {
+  attachMediaStreams,
+  type MediaStreamOptions,
+  type MediaStreamServer,
+  wsSocketFactory,
+} from 'steadycall/node';
 import { createPostgresStores } from 'steadycall/postgres';
 import type { Twilio } from 'twilio';
 
@@ -33,6 +42,9 @@ export interface ExampleApp {
   app: Express;
   orchestrator: CallOrchestrator;
   stores: SteadyCallStores;
+  warmSessions: WarmSessions;
+  /** Serves Twilio media streams (the audio bridge) on the server the app listens on. */
+  attachMedia(server: Server, options?: Partial<MediaStreamOptions>): MediaStreamServer;
 }
 
 function required(env: Env, name: string): string {
@@ -75,6 +87,34 @@ export function createApp(env: Env = process.env, overrides: AppOverrides = {}):
     };
   }
   const openaiKey = env.OPENAI_API_KEY;
+  // The model sessions of live calls: opened while Twilio fetches the TwiML (warm), then bridged.
+  const warmSessions = new WarmSessions({
+    logger,
+    clock: overrides.clock,
+    factory: realtimeSessionFactory({
+      socketFactory: wsSocketFactory(),
+      logger,
+      clock: overrides.clock,
+      config: {
+        instructions: env.AGENT_INSTRUCTIONS ?? 'You are a helpful, concise phone assistant.',
+        greeting: env.AGENT_GREETING,
+        tools: [
+          {
+            name: 'hang_up',
+            description: 'End the call politely.',
+            parameters: { type: 'object', properties: {} },
+          },
+        ],
+      },
+      openai: openaiKey
+        ? {
+            apiKey: openaiKey,
+            api: env.OPENAI_VOICE_API === 'realtime' ? 'realtime' : 'live',
+            url: env.OPENAI_VOICE_URL || undefined,
+          }
+        : undefined,
+    }),
+  });
   const orchestrator = new CallOrchestrator({
     stores,
     publicBaseUrl: required(env, 'PUBLIC_BASE_URL'),
@@ -94,6 +134,7 @@ export function createApp(env: Env = process.env, overrides: AppOverrides = {}):
       ...(env.BREAKER_COOLDOWN_MS ? { baseCooldownMs: Number(env.BREAKER_COOLDOWN_MS) } : {}),
     },
     clock: overrides.clock,
+    warmSessions,
     providerTimeoutMs,
     fetch: overrides.fetch,
     logger,
@@ -115,7 +156,15 @@ export function createApp(env: Env = process.env, overrides: AppOverrides = {}):
   app.use((_req, res) => {
     res.status(404).json({ error: { code: 'not_found', message: 'Not found' } });
   });
-  return { app, orchestrator, stores };
+  const attachMedia = (server: Server, options: Partial<MediaStreamOptions> = {}) =>
+    attachMediaStreams(server, {
+      orchestrator,
+      sessions: warmSessions,
+      logger,
+      clock: overrides.clock,
+      ...options,
+    });
+  return { app, orchestrator, stores, warmSessions, attachMedia };
 }
 
 /**

@@ -26,6 +26,7 @@ export const SIMULATION_DEFAULTS: ResolvedSimulation = {
   finalStatus: 'completed',
   durationSec: 1,
   startDelayMs: 10,
+  whileAnswered: null,
 };
 
 /** Later layers override earlier ones; `undefined` never overrides. */
@@ -194,6 +195,7 @@ export async function simulateCall(
         await host.scheduler.sleep(options.delayMs + Math.floor(host.random() * options.jitterMs), stop);
       }
       await sendVoice(host, call, call.url, options);
+      if (options.whileAnswered && !stop.aborted) await options.whileAnswered({ ...call }, stop);
       continue;
     }
     if (step.status === 'completed') call.durationSec = options.durationSec;

@@ -40,6 +40,11 @@ export interface DeliveryOptions {
 export interface CallSimulationOptions extends DeliveryOptions {
   /** Default `'completed'`: answered, TwiML fetched, then hung up. */
   finalStatus?: FinalCallStatus;
+  /**
+   * Runs while the call is answered, after the voice webhook: the call stays up until it resolves
+   * (e.g. until a media stream played its script). Default: hang up at once.
+   */
+  whileAnswered?: ((call: FakeCall, signal: AbortSignal) => Promise<void>) | null;
   /** `CallDuration` of a completed call, in seconds. Default 1. */
   durationSec?: number;
   /**
