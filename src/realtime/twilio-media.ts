@@ -169,7 +169,14 @@ const wire = {
   },
 } as const;
 
-/** zod schemas of the wire messages (media payloads still base64 strings), for reuse and docs. */
+/**
+ * zod schemas of the wire messages (media payloads still base64 strings), for reuse and docs.
+ *
+ * @example
+ * ```ts
+ * const start = twilioMediaSchemas.inbound.start.parse(JSON.parse(text)); // throws ZodError
+ * ```
+ */
 export const twilioMediaSchemas = wire;
 
 type Schemas = Record<string, z.ZodType<{ event: string }>>;

@@ -14,13 +14,11 @@
  */
 
 import { randomUUID } from 'node:crypto';
-import { setImmediate as nextTurn } from 'node:timers/promises';
 import WebSocket from 'ws';
 import { type Disposable, EventSource } from '../core/disposable.js';
 import { messageText } from '../realtime/socket.js';
 import {
   formatTwilioMessage,
-  MULAW_BYTES_PER_MS,
   MULAW_SILENCE,
   parseTwilioOutbound,
   TWILIO_FRAME_BYTES,
@@ -28,6 +26,7 @@ import {
   type TwilioInboundMessage,
 } from '../realtime/twilio-media.js';
 import { TwilioSigner } from '../telephony/signature.js';
+import { FramePacer, type TickResult, TwilioPlaybackBuffer, Waiters } from './fake-twilio-media-clock.js';
 import { framesOf } from './speech-audio.js';
 
 /** Options of {@link FakeTwilioMediaClient.connect}. */
@@ -78,7 +77,15 @@ export type FakeTwilioMediaEvent =
   | ({ type: 'echo' } & EchoedMark)
   | { type: 'closed'; code: number; reason: string };
 
-/** Thrown by {@link FakeTwilioMediaClient.connect}, with the Twilio error the real thing would log. */
+/**
+ * Thrown by {@link FakeTwilioMediaClient.connect}, with the Twilio error the real thing would log.
+ *
+ * @example
+ * ```ts
+ * await expect(FakeTwilioMediaClient.connect({ url, headers: { 'X-Twilio-Signature': 'forged' } }))
+ *   .rejects.toMatchObject({ twilioErrorCode: 31920, status: 403 });
+ * ```
+ */
 export class FakeTwilioMediaConnectError extends Error {
   override readonly name = 'FakeTwilioMediaConnectError';
   constructor(
@@ -91,23 +98,13 @@ export class FakeTwilioMediaConnectError extends Error {
   }
 }
 
-type PlaybackItem =
-  | { kind: 'audio'; bytes: Uint8Array; start: number; end: number }
-  | { kind: 'mark'; name: string; at: number };
-interface Tick {
-  frame: Uint8Array | null;
-  done?: () => void;
-}
-interface Waiter {
-  check: () => boolean;
-  resolve: () => void;
-  reject: (error: Error) => void;
-  timer: ReturnType<typeof setTimeout>;
-}
-
 const sid = (prefix: string) => prefix + randomUUID().replaceAll('-', '');
-/** Twilio warns (31931) and drops media beyond 10 minutes of queued audio. */
-const MAX_QUEUED_MS = 10 * 60 * 1000;
+/** A message Twilio numbers: the client fills in `sequenceNumber` and `streamSid`. */
+type Numbered = TwilioInboundMessage extends infer M
+  ? M extends { sequenceNumber: string }
+    ? Omit<M, 'sequenceNumber' | 'streamSid'>
+    : never
+  : never;
 
 /**
  * Connects to a media-stream bridge like Twilio and plays a caller into it.
@@ -130,9 +127,12 @@ export class FakeTwilioMediaClient {
   readonly callSid: string;
   readonly streamSid: string;
   readonly realtime: boolean;
-  /** Everything the bridge sent, by kind. */
-  readonly received = { media: [] as ReceivedMedia[], marks: [] as { name: string; atMs: number }[] };
-  readonly clears: ReceivedClear[] = [];
+  /** Everything the bridge sent, by kind, stamped with the stream clock. */
+  readonly received = {
+    media: [] as ReceivedMedia[],
+    marks: [] as { name: string; atMs: number }[],
+    clears: [] as ReceivedClear[],
+  };
   /** Marks echoed back to the bridge, in order. */
   readonly echoed: EchoedMark[] = [];
   /** Frames the real Twilio would reject or warn about (binary frames, bad JSON, wrong streamSid). */
@@ -144,19 +144,13 @@ export class FakeTwilioMediaClient {
   readonly #ws: WebSocket;
   readonly #options: FakeTwilioMediaOptions;
   readonly #events = new EventSource<FakeTwilioMediaEvent>();
-  readonly #inbound: Tick[] = [];
-  readonly #waiters = new Set<Waiter>();
+  readonly #pacer: FramePacer;
+  readonly #waiters = new Waiters();
   readonly #closed: Promise<void>;
-  #queue: PlaybackItem[] = [];
-  #queueEnd = 0;
-  #played: Uint8Array[] = [];
+  readonly #playback = new TwilioPlaybackBuffer((name, cleared) => this.#echo(name, cleared));
   #clock = 0;
   #sequence = 0;
   #chunk = 0;
-  #pumping = false;
-  #ticker: ReturnType<typeof setTimeout> | undefined;
-  #t0 = 0;
-  #ticks = 0;
 
   private constructor(ws: WebSocket, options: FakeTwilioMediaOptions) {
     this.#ws = ws;
@@ -165,6 +159,12 @@ export class FakeTwilioMediaClient {
     this.callSid = options.callSid ?? sid('CA');
     this.streamSid = options.streamSid ?? sid('MZ');
     this.realtime = options.realtime ?? false;
+    const silent = options.silenceWhenIdle ?? true;
+    this.#pacer = new FramePacer({
+      realtime: this.realtime,
+      tick: (frame) => this.#tick(frame),
+      idleFrame: () => (silent ? new Uint8Array(TWILIO_FRAME_BYTES).fill(MULAW_SILENCE) : null),
+    });
     ws.on('message', (data, isBinary) => this.#onMessage(data, isBinary));
     ws.on('error', (error) => this.protocolErrors.push(`socket error: ${error.message}`));
     this.#closed = new Promise((resolve) => {
@@ -189,10 +189,7 @@ export class FakeTwilioMediaClient {
     const client = new FakeTwilioMediaClient(ws, options);
     await client.#handshake(options.connectTimeoutMs ?? 5000);
     client.#sendStart();
-    if (client.realtime) {
-      client.#t0 = performance.now();
-      client.#schedule();
-    }
+    client.#pacer.start();
     return client;
   }
 
@@ -236,7 +233,7 @@ export class FakeTwilioMediaClient {
       customParameters: { ...this.#options.customParameters },
       mediaFormat: { encoding: 'audio/x-mulaw', sampleRate: 8000, channels: 1 },
     };
-    this.#send({ event: 'start', sequenceNumber: this.#nextSequence(), streamSid: this.streamSid, start });
+    this.#sendNumbered({ event: 'start', start });
   }
 
   get isOpen(): boolean {
@@ -250,23 +247,17 @@ export class FakeTwilioMediaClient {
 
   /** Outbound audio queued but not yet played, in ms. */
   get queuedMs(): number {
-    return Math.max(0, this.#queueEnd - this.#clock);
+    return this.#playback.queuedMs(this.#clock);
   }
 
   /** Names of marks waiting for their audio to play. */
   get pendingMarks(): string[] {
-    return this.#queue.flatMap((item) => (item.kind === 'mark' ? [item.name] : []));
+    return this.#playback.pendingMarks;
   }
 
   /** The mu-law audio actually played to the caller so far (not what was cleared or still queued). */
   played(): Uint8Array {
-    const out = new Uint8Array(this.#played.reduce((n, b) => n + b.length, 0));
-    let at = 0;
-    for (const b of this.#played) {
-      out.set(b, at);
-      at += b.length;
-    }
-    return out;
+    return this.#playback.played();
   }
 
   /** Subscribes to stream events (media, marks, clears, echoes, close). */
@@ -279,14 +270,13 @@ export class FakeTwilioMediaClient {
    * number of frames sent once the last is out (fewer if the socket closed first).
    */
   play(mulaw: Uint8Array): Promise<number> {
-    const frames = framesOf(mulaw, TWILIO_FRAME_BYTES);
-    return this.#enqueue(frames);
+    return this.#pacer.enqueue(framesOf(mulaw, TWILIO_FRAME_BYTES));
   }
 
   /** The caller says nothing for `ms`: silence frames (or none, see `silenceWhenIdle`) while playback runs. */
   async idle(ms: number): Promise<void> {
     const count = Math.ceil(ms / TWILIO_FRAME_MS);
-    await this.#enqueue(Array.from({ length: count }, () => this.#idleFrame()));
+    await this.#pacer.enqueue(Array.from({ length: count }, () => this.#pacer.idleFrame()));
   }
 
   /**
@@ -296,55 +286,37 @@ export class FakeTwilioMediaClient {
   async idleUntil(predicate: (client: this) => boolean, maxMs = 60_000): Promise<boolean> {
     for (let waited = 0; !predicate(this); waited += TWILIO_FRAME_MS) {
       if (waited >= maxMs || !this.isOpen) return predicate(this);
-      await this.#enqueue([this.#idleFrame()]);
+      await this.#pacer.enqueue([this.#pacer.idleFrame()]);
     }
     return true;
   }
 
   /** Lets queued outbound audio play out (bounded by `maxMs` of stream time). */
   drainPlayback(maxMs = 60_000): Promise<boolean> {
-    return this.idleUntil(() => this.#queue.length === 0, maxMs);
+    return this.idleUntil(() => this.#playback.isEmpty, maxMs);
   }
 
   /** The caller presses a key: a `dtmf` message, sent now. */
   dtmf(digit: string): void {
     this.dtmfSent.push(digit);
-    const dtmf = { track: 'inbound_track', digit };
-    this.#send({ event: 'dtmf', sequenceNumber: this.#nextSequence(), streamSid: this.streamSid, dtmf });
+    this.#sendNumbered({ event: 'dtmf', dtmf: { track: 'inbound_track', digit } });
   }
 
   /** Resolves when `predicate` holds (checked on every event and tick); rejects on timeout or close. */
   waitFor(predicate: (client: this) => boolean, timeoutMs = 5000): Promise<void> {
-    if (predicate(this)) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const waiter: Waiter = {
-        check: () => predicate(this),
-        resolve,
-        reject,
-        timer: setTimeout(() => {
-          this.#waiters.delete(waiter);
-          reject(new Error(`waitFor: condition not met within ${timeoutMs} ms`));
-        }, timeoutMs),
-      };
-      this.#waiters.add(waiter);
-      if (this.closeInfo) this.#notify();
-    });
+    return this.#waiters.wait(() => predicate(this), timeoutMs, this.closeInfo !== undefined);
   }
 
   /** The call ends: unsent frames are dropped, `stop` is sent, and the socket closed. */
   async stop(): Promise<void> {
-    this.#dropInbound();
-    if (this.isOpen) {
-      const stop = { accountSid: this.accountSid, callSid: this.callSid };
-      this.#send({ event: 'stop', sequenceNumber: this.#nextSequence(), streamSid: this.streamSid, stop });
-    }
+    this.#pacer.stop();
+    this.#sendNumbered({ event: 'stop', stop: { accountSid: this.accountSid, callSid: this.callSid } });
     await this.close();
   }
 
   /** Closes the socket (terminating it if the bridge does not answer) and releases every timer. */
   async close(): Promise<void> {
-    this.#stopTicker();
-    this.#dropInbound();
+    this.#pacer.stop();
     if (this.#ws.readyState === WebSocket.OPEN) this.#ws.close(1000, 'call ended');
     else if (this.#ws.readyState === WebSocket.CONNECTING) this.#ws.terminate();
     const force = setTimeout(() => this.#ws.terminate(), 1000);
@@ -354,110 +326,33 @@ export class FakeTwilioMediaClient {
 
   // --- sending ---------------------------------------------------------------------------------
 
-  #nextSequence(): string {
-    return String(++this.#sequence);
-  }
-
+  /** Sends a message; resolves once it has been written to the socket (or at once if it is closed). */
   #send(message: TwilioInboundMessage): Promise<void> {
     if (this.#ws.readyState !== WebSocket.OPEN) return Promise.resolve();
     return new Promise((resolve) => this.#ws.send(formatTwilioMessage(message), () => resolve()));
   }
 
-  #idleFrame(): Uint8Array | null {
-    return (this.#options.silenceWhenIdle ?? true)
-      ? new Uint8Array(TWILIO_FRAME_BYTES).fill(MULAW_SILENCE)
-      : null;
-  }
-
-  #enqueue(frames: (Uint8Array | null)[]): Promise<number> {
-    if (frames.length === 0 || !this.isOpen) return Promise.resolve(0);
-    let sent = 0;
-    return new Promise((resolve) => {
-      frames.forEach((frame, i) => {
-        const last = i === frames.length - 1;
-        this.#inbound.push({
-          frame,
-          done: () => {
-            if (frame) sent++;
-            if (last) resolve(sent);
-          },
-        });
-      });
-      // Dropped ticks (stop/close) still call `done`, so `play` always settles.
-      if (!this.realtime) void this.#pump();
-    });
+  /** Every message after `connected` carries the next sequence number and the stream sid. */
+  #sendNumbered(message: Numbered): Promise<void> {
+    if (this.#ws.readyState !== WebSocket.OPEN) return Promise.resolve();
+    const numbered = { ...message, sequenceNumber: String(++this.#sequence), streamSid: this.streamSid };
+    return this.#send(numbered as TwilioInboundMessage);
   }
 
   /** One 20 ms step: send the frame (if any), advance the clock, play what is due. */
-  #tick(frame: Uint8Array | null): Promise<void> {
-    let sending = Promise.resolve();
-    if (frame && this.isOpen) {
+  #tick(frame: Uint8Array | null): TickResult {
+    let drained = Promise.resolve();
+    const sent = frame !== null && this.isOpen;
+    if (sent) {
       this.framesSent++;
-      const media = {
-        track: 'inbound' as const,
-        chunk: String(++this.#chunk),
-        timestamp: String(this.#clock),
-        payload: frame,
-      };
-      sending = this.#send({
-        event: 'media',
-        sequenceNumber: this.#nextSequence(),
-        streamSid: this.streamSid,
-        media,
-      });
+      const chunk = String(++this.#chunk);
+      const media = { track: 'inbound' as const, chunk, timestamp: String(this.#clock), payload: frame };
+      drained = this.#sendNumbered({ event: 'media', media });
     }
     this.#clock += TWILIO_FRAME_MS;
-    this.#advancePlayback();
+    this.#playback.advance(this.#clock);
     this.#notify();
-    return sending;
-  }
-
-  /** Accelerated mode: one tick per frame, each after the previous frame has drained. */
-  async #pump(): Promise<void> {
-    if (this.#pumping) return;
-    this.#pumping = true;
-    try {
-      let item = this.#inbound.shift();
-      while (item) {
-        await this.#tick(item.frame);
-        // Let the bridge's answers arrive between frames, as they would on a real wire.
-        await nextTurn();
-        item.done?.();
-        item = this.#inbound.shift();
-      }
-    } finally {
-      this.#pumping = false;
-    }
-  }
-
-  /** Real-time mode: ticks at t0 + k*20 ms of wall time, streaming silence when idle. */
-  #schedule(): void {
-    const due = this.#t0 + (this.#ticks + 1) * TWILIO_FRAME_MS;
-    this.#ticker = setTimeout(
-      () => {
-        this.#ticker = undefined;
-        let caughtUp = 0;
-        while (this.isOpen && this.#t0 + (this.#ticks + 1) * TWILIO_FRAME_MS <= performance.now()) {
-          this.#ticks++;
-          const item = this.#inbound.shift();
-          void this.#tick(item ? item.frame : this.#idleFrame());
-          item?.done?.();
-          // After a long stall, resume pacing from now instead of bursting the backlog.
-          if (++caughtUp >= 50) this.#t0 = performance.now() - this.#ticks * TWILIO_FRAME_MS;
-        }
-        if (this.isOpen) this.#schedule();
-      },
-      Math.max(0, due - performance.now()),
-    );
-  }
-
-  #stopTicker(): void {
-    if (this.#ticker !== undefined) clearTimeout(this.#ticker);
-    this.#ticker = undefined;
-  }
-
-  #dropInbound(): void {
-    for (const item of this.#inbound.splice(0)) item.done?.();
+    return { sent, drained };
   }
 
   // --- receiving and playback ------------------------------------------------------------------
@@ -483,102 +378,37 @@ export class FakeTwilioMediaClient {
       const bytes = message.media.payload;
       this.received.media.push({ bytes, atMs });
       this.#events.emit({ type: 'media', bytes, atMs });
-      if (this.queuedMs + bytes.length / MULAW_BYTES_PER_MS > MAX_QUEUED_MS) {
+      if (!this.#playback.addAudio(bytes, atMs)) {
         this.protocolErrors.push('over 10 minutes of audio queued (Twilio warning 31931): media dropped');
-      } else {
-        const start = Math.max(atMs, this.#queueEnd);
-        this.#queueEnd = start + bytes.length / MULAW_BYTES_PER_MS;
-        this.#queue.push({ kind: 'audio', bytes, start, end: this.#queueEnd });
       }
     } else if (message.event === 'mark') {
       const name = message.mark.name;
       this.received.marks.push({ name, atMs });
       this.#events.emit({ type: 'mark', name, atMs });
-      this.#queue.push({ kind: 'mark', name, at: Math.max(atMs, this.#queueEnd) });
-      this.#advancePlayback(); // echoed at once when nothing is queued before it
+      this.#playback.addMark(name, atMs);
     } else {
-      this.#clear(atMs);
+      const clear = { atMs, ...this.#playback.clear(atMs) };
+      this.received.clears.push(clear);
+      this.#events.emit({ type: 'clear', ...clear });
     }
     this.#notify();
-  }
-
-  /** Plays every queued item whose time has come, echoing marks as playback passes them. */
-  #advancePlayback(): void {
-    let done = 0;
-    for (const item of this.#queue) {
-      if (item.kind === 'audio' ? item.end > this.#clock : item.at > this.#clock) break;
-      if (item.kind === 'audio') this.#played.push(item.bytes);
-      else this.#echo(item.name, false);
-      done++;
-    }
-    if (done > 0) this.#queue = this.#queue.slice(done);
-  }
-
-  /** Twilio's `clear`: keep what already played, drop the rest, echo every pending mark now. */
-  #clear(atMs: number): void {
-    let droppedBytes = 0;
-    let marksEchoed = 0;
-    for (const item of this.#queue) {
-      if (item.kind === 'mark') {
-        this.#echo(item.name, true);
-        marksEchoed++;
-        continue;
-      }
-      const playedBytes = Math.min(
-        item.bytes.length,
-        Math.max(0, Math.floor((atMs - item.start) * MULAW_BYTES_PER_MS)),
-      );
-      if (playedBytes > 0) this.#played.push(item.bytes.subarray(0, playedBytes));
-      droppedBytes += item.bytes.length - playedBytes;
-    }
-    this.#queue = [];
-    this.#queueEnd = atMs;
-    const clear = { atMs, droppedBytes, marksEchoed };
-    this.clears.push(clear);
-    this.#events.emit({ type: 'clear', ...clear });
   }
 
   #echo(name: string, cleared: boolean): void {
     const echo = { name, atMs: this.#clock, cleared };
     this.echoed.push(echo);
-    this.#send({
-      event: 'mark',
-      sequenceNumber: this.#nextSequence(),
-      streamSid: this.streamSid,
-      mark: { name },
-    });
+    this.#sendNumbered({ event: 'mark', mark: { name } });
     this.#events.emit({ type: 'echo', ...echo });
   }
 
   #onClose(code: number, reason: string): void {
     this.closeInfo = { code, reason };
-    this.#stopTicker();
-    this.#dropInbound();
+    this.#pacer.stop();
     this.#events.emit({ type: 'closed', code, reason });
     this.#notify();
   }
 
   #notify(): void {
-    for (const waiter of this.#waiters) {
-      let met = false;
-      try {
-        met = waiter.check();
-      } catch (error) {
-        this.#settle(waiter, () => waiter.reject(error instanceof Error ? error : new Error(String(error))));
-        continue;
-      }
-      if (met) this.#settle(waiter, waiter.resolve);
-      else if (this.closeInfo) {
-        this.#settle(waiter, () =>
-          waiter.reject(new Error('waitFor: the stream closed before the condition held')),
-        );
-      }
-    }
-  }
-
-  #settle(waiter: Waiter, settle: () => void): void {
-    clearTimeout(waiter.timer);
-    this.#waiters.delete(waiter);
-    settle();
+    this.#waiters.check(this.closeInfo !== undefined);
   }
 }
