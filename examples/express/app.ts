@@ -104,6 +104,11 @@ export function createApp(env: Env = process.env, overrides: AppOverrides = {}):
             description: 'End the call politely.',
             parameters: { type: 'object', properties: {} },
           },
+          {
+            name: 'get_time',
+            description: 'The current time (ISO 8601).',
+            parameters: { type: 'object', properties: {} },
+          },
         ],
       },
       openai: openaiKey
@@ -162,6 +167,8 @@ export function createApp(env: Env = process.env, overrides: AppOverrides = {}):
       sessions: warmSessions,
       logger,
       clock: overrides.clock,
+      // hang_up is built in (ends the call through Twilio); get_time shows a tool of your own.
+      bridge: { tools: { get_time: async () => ({ now: new Date().toISOString() }) } },
       ...options,
     });
   return { app, orchestrator, stores, warmSessions, attachMedia };

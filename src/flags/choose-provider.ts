@@ -12,7 +12,7 @@ export interface BreakerView {
 }
 
 /** Why a candidate provider was passed over. */
-export type ProviderSkipReason = 'flag_disabled' | 'circuit_open';
+export type ProviderSkipReason = 'flag_disabled' | 'not_configured' | 'circuit_open';
 
 /** Outcome of {@link chooseAiProvider}. */
 export interface AiProviderChoice {
@@ -34,6 +34,8 @@ export interface ChooseAiProviderOptions<Defs extends RunbookFlags> {
   context?: EvaluationContext;
   /** The breaker view of each provider; `undefined` means "no breaker, always available". */
   breakers: (provider: AiProvider) => BreakerView | undefined;
+  /** Whether the app can open a session with the provider (credentials set). Default: all can. */
+  isConfigured?: (provider: AiProvider) => boolean;
   logger?: Logger;
 }
 
@@ -72,6 +74,10 @@ export async function chooseAiProvider<Defs extends RunbookFlags>(
   for (const provider of result.order) {
     if (!enabled[provider]) {
       result.skipped.push({ provider, reason: 'flag_disabled' });
+      continue;
+    }
+    if (options.isConfigured && !options.isConfigured(provider)) {
+      result.skipped.push({ provider, reason: 'not_configured' });
       continue;
     }
     const view = breakers(provider);

@@ -283,6 +283,7 @@ export class CallOrchestrator {
       flags: this.flags,
       context,
       breakers: (p) => this.breaker(p),
+      isConfigured: this.#options.warmSessions ? (p) => this.#options.warmSessions!.supports(p) : undefined,
       logger: this.#logger,
     });
     const now = this.#clock.now();
@@ -395,7 +396,9 @@ export class CallOrchestrator {
    * Authorises a media stream from its `start` message: the per-call token in `customParameters`
    * must be valid for that call and provider. Returns who the stream belongs to.
    */
-  async authorizeStream(parameters: Record<string, string>): Promise<{ callId: string; provider: AiProvider }> {
+  async authorizeStream(
+    parameters: Record<string, string>,
+  ): Promise<{ callId: string; provider: AiProvider }> {
     const { callId, provider, token } = parameters;
     if (!callId || (provider !== 'openai' && provider !== 'gemini')) {
       throw new SignatureError('Media stream without a valid callId/provider');

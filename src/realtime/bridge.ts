@@ -106,6 +106,8 @@ export class BridgeSession {
   #ended = false;
   #resolveDone!: (reason: string) => void;
   #droppedKeys = new Set<string>();
+  /** A model response is streaming (audio seen, `responseDone` not yet). */
+  #responding = false;
   /** Ids of the audio last sent to Twilio: what a barge-in cancels. */
   #lastSent: { itemId?: string; responseId?: string } = {};
   #turn = 0;
@@ -256,6 +258,11 @@ export class BridgeSession {
       }),
     );
     d.push(session.on('interrupted', () => this.#bargeIn()));
+    d.push(
+      session.on('responseDone', () => {
+        this.#responding = false;
+      }),
+    );
     d.push(session.on('transcript', (t) => this.#transcripts.emit(t)));
     d.push(session.on('toolCall', (call) => void this.#runTool(call.callId, call.name, call.arguments)));
     d.push(
@@ -275,6 +282,7 @@ export class BridgeSession {
       this.stats.droppedLateFrames++;
       return;
     }
+    this.#responding = true;
     const now = this.#clock.now();
     if (this.#speechEndedAt !== null && this.#firstAudioAt === null) {
       this.#firstAudioAt = now;
@@ -338,7 +346,9 @@ export class BridgeSession {
   /** Caller interrupted: stop what plays, drop what is queued and late, cut the item at what was heard. */
   #bargeIn(): void {
     const session = this.#session;
-    const playing = this.#queue.length > 0 || this.#playback.bufferedMs > 0;
+    // A reply paced in real time may have nothing buffered at this instant yet still be speaking.
+    const playing = this.#queue.length > 0 || this.#playback.bufferedMs > 0 || this.#responding;
+    this.#responding = false;
     if (!session || !playing) return;
     this.stats.bargeIns++;
     for (const frame of [this.#lastSent, ...this.#queue.splice(0)]) {

@@ -23,7 +23,11 @@ export {
   type OpenAiRealtimeStats,
   type OpenAiRealtimeVad,
 } from './providers/openai-realtime.js';
-export { type HeaderWebSocketConstructor, type SocketErrorEvent, webSocketFactory } from './providers/ws-socket.js';
+export {
+  type HeaderWebSocketConstructor,
+  type SocketErrorEvent,
+  webSocketFactory,
+} from './providers/ws-socket.js';
 export type * from './session.js';
 export * from './sessions.js';
 export * from './socket.js';

@@ -6,8 +6,13 @@ import { OpenAiRealtimeSession } from './providers/openai-realtime.js';
 import type { RealtimeSession, RealtimeSessionConfig } from './session.js';
 import type { SocketFactory } from './socket.js';
 
-/** Opens the realtime session for one call. */
-export type RealtimeSessionFactory = (provider: AiProvider, context: { callId: string }) => RealtimeSession;
+/** Opens the realtime session for one call; `providers` lists the ones it can open. */
+export type RealtimeSessionFactory = ((
+  provider: AiProvider,
+  context: { callId: string },
+) => RealtimeSession) & {
+  readonly providers?: readonly AiProvider[];
+};
 
 /** How to reach each realtime provider. */
 export interface RealtimeProvidersOptions {
@@ -37,17 +42,25 @@ export interface RealtimeProvidersOptions {
  * ```
  */
 export function realtimeSessionFactory(options: RealtimeProvidersOptions): RealtimeSessionFactory {
-  return (provider) => {
+  const open = (provider: AiProvider): RealtimeSession => {
     if (provider === 'openai' && options.openai) {
       const { apiKey, url, api } = options.openai;
       const config = { ...options.config, ...options.openai.config };
-      const common = { apiKey, socketFactory: options.socketFactory, config, clock: options.clock, logger: options.logger };
+      const common = {
+        apiKey,
+        socketFactory: options.socketFactory,
+        config,
+        clock: options.clock,
+        logger: options.logger,
+      };
       return api === 'realtime'
         ? new OpenAiRealtimeSession({ ...common, ...(url ? { url } : {}) })
         : new OpenAiLiveSession({ ...common, ...(url ? { url } : {}) });
     }
     throw new Error(`No realtime provider configured for "${provider}"`);
   };
+  const providers: AiProvider[] = options.openai ? ['openai'] : [];
+  return Object.assign(open, { providers });
 }
 
 interface Warm {
@@ -87,6 +100,11 @@ export class WarmSessions {
 
   get size(): number {
     return this.#warm.size;
+  }
+
+  /** Whether sessions can be opened for `provider` (unknown factories: assumed yes). */
+  supports(provider: AiProvider): boolean {
+    return this.#factory.providers?.includes(provider) ?? true;
   }
 
   /** Starts opening the call's session now; errors surface when the stream takes it. */

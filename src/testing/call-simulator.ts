@@ -1,0 +1,280 @@
+// A whole phone call, offline: the app under test (e.g. the Express example) on a loopback port,
+// the fake Twilio placing the call and posting signed webhooks, a fake Twilio media stream playing
+// the caller's speech, and a fake realtime model answering. Node only (ships in steadycall/testing).
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type TwilioSDK from 'twilio';
+import type { BridgeSession, TurnMetrics } from '../realtime/bridge.js';
+import { FAKE_OPENAI_API_KEY, FakeOpenAILiveServer } from './fake-openai-live.js';
+import { FakeOpenAIRealtimeServer } from './fake-openai-realtime.js';
+import { FAKE_AUTH_TOKEN, FakeTwilio } from './fake-twilio/index.js';
+import type { FakeCall } from './fake-twilio/types.js';
+import { FakeTwilioMediaClient } from './fake-twilio-media.js';
+import { silence, speechLike } from './speech-audio.js';
+
+interface Hooks {
+  whileAnswered: ((call: FakeCall, signal: AbortSignal) => Promise<void>) | null;
+}
+
+/** What the simulator needs from the app under test. */
+export interface SimulatedApp {
+  /** The HTTP handler (an Express app is one). */
+  handler: (req: IncomingMessage, res: ServerResponse) => void;
+  /** Serves media streams on the server; `onBridge` lets the simulator read turn metrics. */
+  attachMedia?(
+    server: Server,
+    options: { onBridge?: (bridge: BridgeSession) => void },
+  ): { close(): Promise<void> };
+}
+
+/** Builds the app from environment variables, with the official Twilio client pointed at the fake. */
+export type SimulatedAppFactory = (
+  env: Record<string, string>,
+  deps: { twilioClient: TwilioSDK.Twilio },
+) => SimulatedApp | Promise<SimulatedApp>;
+
+/** One caller turn: speak for `speakMs`, then stay silent for `pauseMs` (the model answers then). */
+export interface CallerTurn {
+  speakMs: number;
+  pauseMs?: number;
+  /** Start speaking `bargeInAfterMs` after the model's reply to the previous turn began, interrupting it. */
+  bargeInAfterMs?: number;
+}
+
+export interface CallSimulatorOptions {
+  app: SimulatedAppFactory;
+  /** Which OpenAI voice API the fake model speaks. Default 'realtime'. */
+  api?: 'live' | 'realtime';
+  /** A tool call the model makes on a turn (it must be one the app declares). */
+  tool?: { turn: number; name: string; arguments?: Record<string, unknown> };
+  /** Length of each model answer. Default 1200 ms. */
+  responseAudioMs?: number;
+  /** Extra copies of each status callback, shuffled and concurrent. Default 2. */
+  statusDuplicates?: number;
+  /** Extra environment for the app. */
+  env?: Record<string, string>;
+}
+
+/** What happened during a simulated call. */
+export interface CallReport {
+  callSid: string;
+  callId: string;
+  provider: string | undefined;
+  timeline: { atMs: number; event: string }[];
+  turns: TurnMetrics[];
+  bargeIns: number;
+  truncations: { itemId: string; audioEndMs: number; accepted: boolean }[];
+  toolOutputs: { callId: string; output: string }[];
+  framesToModel: number;
+  framesFromModel: number;
+  statusCallbacks: { delivered: number; distinct: number };
+  endReason: string | undefined;
+}
+
+export const SIMULATOR_API_TOKEN = 'sim-api-token-0123456789';
+export const SIMULATOR_OPS_TOKEN = 'sim-ops-token-0123456789';
+
+/**
+ * Runs whole calls against an app, offline and deterministic enough for CI.
+ *
+ * @example
+ * ```ts
+ * const sim = await CallSimulator.start({ app: (env, deps) => createApp(env, deps) });
+ * const report = await sim.runCall([{ speakMs: 1200, pauseMs: 2500 }, { speakMs: 800, bargeInAfterMs: 300 }]);
+ * await sim.close();
+ * ```
+ */
+export class CallSimulator {
+  readonly baseUrl: string;
+  readonly twilio: FakeTwilio;
+  readonly model: FakeOpenAILiveServer | FakeOpenAIRealtimeServer;
+  readonly #server: Server;
+  readonly #media: { close(): Promise<void> } | undefined;
+  readonly #bridges: { bridge: BridgeSession; turns: TurnMetrics[] }[];
+  readonly #hooks: Hooks;
+
+  private constructor(init: {
+    baseUrl: string;
+    twilio: FakeTwilio;
+    model: FakeOpenAILiveServer | FakeOpenAIRealtimeServer;
+    server: Server;
+    media: { close(): Promise<void> } | undefined;
+    bridges: { bridge: BridgeSession; turns: TurnMetrics[] }[];
+    hooks: Hooks;
+  }) {
+    this.#bridges = init.bridges;
+    this.#hooks = init.hooks;
+    this.baseUrl = init.baseUrl;
+    this.twilio = init.twilio;
+    this.model = init.model;
+    this.#server = init.server;
+    this.#media = init.media;
+  }
+
+  static async start(options: CallSimulatorOptions): Promise<CallSimulator> {
+    const api = options.api ?? 'realtime';
+    const responseAudioMs = options.responseAudioMs ?? 1200;
+    const model =
+      api === 'live'
+        ? await FakeOpenAILiveServer.start({
+            responseAudioMs,
+            ...(options.tool
+              ? {
+                  tools: {
+                    callOnTurn: options.tool.turn,
+                    name: options.tool.name,
+                    arguments: options.tool.arguments ?? {},
+                  },
+                }
+              : {}),
+          })
+        : await FakeOpenAIRealtimeServer.start({
+            apiKey: FAKE_OPENAI_API_KEY,
+            responseAudioMs,
+            ...(options.tool ? { tools: [options.tool] } : {}),
+          });
+    const hooks: Hooks = { whileAnswered: null };
+    const duplicates = options.statusDuplicates ?? 2;
+    const twilio = await FakeTwilio.start({
+      duplicates,
+      shuffle: duplicates > 0,
+      concurrent: duplicates > 0,
+      whileAnswered: (call, signal) => hooks.whileAnswered?.(call, signal) ?? Promise.resolve(),
+    });
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const env: Record<string, string> = {
+      PUBLIC_BASE_URL: baseUrl,
+      STREAM_TOKEN_SECRET: 'simulator-stream-secret-0123456789',
+      TWILIO_AUTH_TOKEN: FAKE_AUTH_TOKEN,
+      TWILIO_FROM_NUMBER: '+15005550006',
+      OPENAI_API_KEY: FAKE_OPENAI_API_KEY,
+      OPENAI_VOICE_API: api,
+      OPENAI_VOICE_URL: model.url,
+      API_TOKEN: SIMULATOR_API_TOKEN,
+      OPS_TOKEN: SIMULATOR_OPS_TOKEN,
+      LOG_LEVEL: 'silent',
+      ...options.env,
+    };
+    const app = await options.app(env, { twilioClient: twilio.client({ timeout: 5000 }) });
+    server.on('request', app.handler);
+    const bridges: { bridge: BridgeSession; turns: TurnMetrics[] }[] = [];
+    const media = app.attachMedia?.(server, {
+      onBridge: (bridge) => {
+        const entry = { bridge, turns: [] as TurnMetrics[] };
+        bridge.onTurn((t) => entry.turns.push(t));
+        bridges.push(entry);
+      },
+    });
+    return new CallSimulator({ baseUrl, twilio, model, server, media, bridges, hooks });
+  }
+
+  /** Places a call through `POST /calls-start` and plays `turns` as the caller. */
+  async runCall(turns: readonly CallerTurn[], options: { to?: string } = {}): Promise<CallReport> {
+    const t0 = Date.now();
+    const timeline: CallReport['timeline'] = [];
+    const note = (event: string) => timeline.push({ atMs: Date.now() - t0, event });
+    let stream: FakeTwilioMediaClient | undefined;
+    let provider: string | undefined;
+    const bridgesBefore = this.#bridges.length;
+
+    this.#hooks.whileAnswered = (call) =>
+      playCaller(call).catch((error: unknown) => {
+        note(`media stream failed: ${error instanceof Error ? error.message : String(error)}`);
+      });
+    const playCaller = async (call: FakeCall) => {
+      const url = /<Stream url="([^"]+)"/.exec(call.twiml ?? '')?.[1]?.replace(/&amp;/g, '&');
+      if (!url) {
+        note('no <Stream> in the TwiML: the call got the fallback');
+        return;
+      }
+      const parameters = Object.fromEntries(
+        [...(call.twiml ?? '').matchAll(/<Parameter name="([^"]+)" value="([^"]*)"\/>/g)].map((m) => [
+          m[1],
+          m[2],
+        ]),
+      ) as Record<string, string>;
+      provider = parameters.provider;
+      note(`voice webhook answered <Connect><Stream> to ${provider}`);
+      stream = await FakeTwilioMediaClient.connect({
+        url: url.replace(/^wss:/, 'ws:'),
+        // Twilio signs the stream URL exactly as the TwiML gave it.
+        signature: { authToken: FAKE_AUTH_TOKEN, url },
+        callSid: call.sid,
+        customParameters: parameters,
+        realtime: true,
+      });
+      note('media stream connected');
+      for (const [i, turn] of turns.entries()) {
+        if (!stream.isOpen) {
+          note('media stream closed by the app');
+          break;
+        }
+        const next = turns[i + 1];
+        note(`caller speaks (turn ${i + 1}, ${turn.speakMs} ms)`);
+        await stream.play(speechLike({ durationMs: turn.speakMs, seed: i + 1 }));
+        if (next?.bargeInAfterMs !== undefined) {
+          // Let the reply start, then talk over it.
+          const heard = stream.received.media.length;
+          await stream.waitFor((c) => c.received.media.length > heard, 15_000);
+          await stream.play(silence(next.bargeInAfterMs));
+          note(`caller interrupts the reply (turn ${i + 2})`);
+        } else {
+          await stream.play(silence(turn.pauseMs ?? 2500));
+        }
+      }
+      note('caller hangs up');
+      if (stream.isOpen) await stream.stop();
+    };
+
+    const res = await fetch(`${this.baseUrl}/calls-start`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${SIMULATOR_API_TOKEN}` },
+      body: JSON.stringify({ to: options.to ?? '+14155550123' }),
+    });
+    if (res.status !== 201) throw new Error(`calls-start answered ${res.status}: ${await res.text()}`);
+    const { call } = (await res.json()) as { call: { id: string; callSid: string } };
+    note(`POST /calls-start -> 201, Twilio call ${call.callSid.slice(0, 8)}...`);
+    await this.twilio.waitForCall(call.callSid, undefined, 120_000);
+    await this.twilio.whenIdle(30_000);
+    note('status callbacks delivered');
+    const entry = this.#bridges[bridgesBefore];
+    const bridge = entry?.bridge;
+    const endReason = bridge ? await bridge.done : undefined;
+    const turnsMeasured = entry?.turns ?? [];
+    const statuses = this.twilio.callEvents(call.callSid).filter((d) => d.kind === 'status');
+    const record = this.model.sessions.at(-1);
+    const report: CallReport = {
+      callSid: call.callSid,
+      callId: call.id,
+      provider,
+      timeline,
+      turns: turnsMeasured,
+      bargeIns: bridge?.stats.bargeIns ?? 0,
+      truncations: record && 'truncations' in record ? [...record.truncations] : [],
+      toolOutputs: record && 'functionOutputs' in record ? [...record.functionOutputs] : [],
+      framesToModel: bridge?.stats.framesIn ?? 0,
+      framesFromModel: bridge?.stats.framesOut ?? 0,
+      statusCallbacks: {
+        delivered: statuses.length,
+        distinct: new Set(statuses.map((s) => s.idempotencyToken)).size,
+      },
+      endReason,
+    };
+    return report;
+  }
+
+  /** The bridges created so far (one per call), for their events and stats. */
+  get bridges(): readonly BridgeSession[] {
+    return this.#bridges.map((b) => b.bridge);
+  }
+
+  async close(): Promise<void> {
+    await this.#media?.close();
+    await this.twilio.close();
+    await this.model.close();
+    this.#server.closeAllConnections();
+    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+  }
+}
