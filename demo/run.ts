@@ -5,14 +5,18 @@ import { Report } from './report.js';
 import { breakerScenario } from './scenarios/breaker.js';
 import { callPathScenario } from './scenarios/call-path.js';
 import { flagsScenario } from './scenarios/flags.js';
+import { fullCallScenario } from './scenarios/full-call.js';
 import { webhooksScenario } from './scenarios/webhooks.js';
 
 const T0 = Date.UTC(2026, 10, 25, 9, 0, 0);
 const report = new Report(T0);
 report.title('steadycall demo: offline, on the in-memory defaults');
-report.line('No internet, no API keys: Twilio is a loopback fake; cooldowns are skipped, not waited for.');
+report.line(
+  'No internet, no API keys: Twilio and the model are loopback fakes; cooldowns are skipped, not waited for.',
+);
 
 const results = [
+  await fullCallScenario(report),
   await callPathScenario(report),
   await breakerScenario(report, T0),
   await webhooksScenario(report),

@@ -9,6 +9,6 @@ export * from './idempotency/index.js';
 export * from './incidents/index.js';
 export * from './openai/index.js';
 export * from './orchestrator/index.js';
+export * from './realtime/index.js';
 export * from './storage/memory/index.js';
 export * from './telephony/index.js';
-export * from './realtime/index.js';

@@ -15,7 +15,7 @@ import type { Report } from '../report.js';
  * both fail fast without reaching Twilio, one probe goes out per cooldown, and it closes on recovery.
  */
 export async function breakerScenario(report: Report, t0: number): Promise<boolean> {
-  report.section('1. Circuit breaker: a Twilio outage across two instances');
+  report.section('2. Circuit breaker: a Twilio outage across two instances');
   const clock = new FakeClock(t0);
   const store = new MemoryProviderStatusStore();
   const log = new MemoryIncidentLog();

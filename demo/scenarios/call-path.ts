@@ -21,7 +21,7 @@ class DemoClock implements Clock {
  * status callbacks with duplicates, then a Twilio outage and the recovery.
  */
 export async function callPathScenario(report: Report): Promise<boolean> {
-  report.section('0. A call through the Express example and the fake Twilio (loopback HTTP)');
+  report.section('1. The control path through the Express example and the fake Twilio (loopback HTTP)');
   const fake = await FakeTwilio.start({ duplicates: 2, shuffle: true, concurrent: true, seed: 3 });
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -36,6 +36,9 @@ export async function callPathScenario(report: Report): Promise<boolean> {
       OPS_TOKEN: OPS,
       API_TOKEN: API,
       BREAKER_FAILURES: '3',
+      // A configured model whose socket (a closed loopback port) is never needed for this control path.
+      OPENAI_API_KEY: 'sk-demo-not-a-real-key',
+      OPENAI_VOICE_URL: 'ws://127.0.0.1:9/v1/live/sessions',
       PROVIDER_TIMEOUT_MS: '2000',
     },
     { twilioClient: fake.client({ timeout: 2000 }), logger: silentLogger, clock },

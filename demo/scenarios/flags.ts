@@ -11,7 +11,7 @@ import type { Report } from '../report.js';
 
 /** Flags and breakers choose the AI provider of each call. */
 export async function flagsScenario(report: Report, t0: number): Promise<boolean> {
-  report.section('3. Feature flags switch the AI provider at runtime');
+  report.section('4. Feature flags switch the AI provider at runtime');
   const clock = new FakeClock(t0);
   const flags = new FlagResolver({ store: new MemoryFlagStore(), clock, cacheTtlMs: 0 });
   const store = new MemoryProviderStatusStore();

@@ -9,7 +9,7 @@ import type { Report } from '../report.js';
 
 /** Twilio delivers each status callback three times, shuffled, all at once: each applies once. */
 export async function webhooksScenario(report: Report): Promise<boolean> {
-  report.section('2. Idempotent webhooks: duplicated, out-of-order status callbacks');
+  report.section('3. Idempotent webhooks: duplicated, out-of-order status callbacks');
   const calls = new MemoryCallStore();
   const idempotency = new Idempotency({ store: new MemoryIdempotencyStore() });
   const callSid = `CA${'0'.repeat(31)}1`;

@@ -5,7 +5,7 @@ import type { Clock } from '../core/clock.js';
 import { isSteadyCallError } from '../core/errors.js';
 import { type Logger, silentLogger } from '../core/logger.js';
 import type { CallOrchestrator } from '../orchestrator/orchestrator.js';
-import { BridgeSession, type BridgeOptions } from '../realtime/bridge.js';
+import { type BridgeOptions, BridgeSession } from '../realtime/bridge.js';
 import type { WarmSessions } from '../realtime/sessions.js';
 import type { SocketLike } from '../realtime/socket.js';
 
@@ -93,7 +93,10 @@ export function attachMediaStreams(server: Server, options: MediaStreamOptions):
             const taken = sessions.take(callId, provider);
             // Caller audio keeps flowing into the session's own bounded buffer while it connects.
             taken.ready.catch((error: unknown) => {
-              log.warn({ provider, code: isSteadyCallError(error) ? error.code : 'error' }, 'model connect failed');
+              log.warn(
+                { provider, code: isSteadyCallError(error) ? error.code : 'error' },
+                'model connect failed',
+              );
               void bridge.end('model_connect_failed');
             });
             return taken.session;

@@ -27,8 +27,8 @@ export class MemorySocket implements SocketLike {
   }
 
   addEventListener(type: string, listener: Listener): void {
-    let set = this.#listeners.get(type);
-    if (!set) this.#listeners.set(type, (set = new Set()));
+    const set = this.#listeners.get(type) ?? new Set<Listener>();
+    this.#listeners.set(type, set);
     set.add(listener);
   }
 
