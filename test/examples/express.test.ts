@@ -57,14 +57,15 @@ describe('Express example against the fake Twilio', () => {
     await h.fake.whenIdle();
     const fakeCall = h.fake.call(call.callSid)!;
     expect(fakeCall.twiml).toContain('<Connect><Stream url="ws://127.0.0.1');
-    expect(fakeCall.twiml).toContain('<Parameter name="provider" value="gemini"/>');
+    // Gemini is preferred by default but not configured in this app: OpenAI takes the call.
+    expect(fakeCall.twiml).toContain('<Parameter name="provider" value="openai"/>');
     expect(fakeCall.twiml).toContain(`<Parameter name="callId" value="${call.id}"/>`);
 
     const statusDeliveries = h.fake.callEvents(call.callSid).filter((d) => d.kind === 'status');
     expect(statusDeliveries).toHaveLength(4 * 3);
     expect(statusDeliveries.every((d) => d.status === 200)).toBe(true);
     const record = await h.stores.calls.get(call.id);
-    expect(record).toMatchObject({ status: 'completed', lastSequenceNumber: 3, aiProvider: 'gemini' });
+    expect(record).toMatchObject({ status: 'completed', lastSequenceNumber: 3, aiProvider: 'openai' });
     // Each distinct event was applied once: one idempotency record per event, all completed.
     const tokens = new Set(statusDeliveries.map((d) => d.idempotencyToken));
     expect(tokens.size).toBe(4);
@@ -236,18 +237,20 @@ describe('Express example against the fake Twilio', () => {
     expect(await next.text()).toContain('<Parameter name="provider" value="openai"/>');
   });
 
-  it('health run reports Twilio healthy and unconfigured AI providers as not_configured', async () => {
+  it('health run reports Twilio and OpenAI healthy and the unconfigured Gemini as not_configured', async () => {
     expect((await h.api('/ops-health-run', { method: 'POST', token: null })).status).toBe(401);
+    const openai = nock('https://api.openai.com').get('/v1/models').reply(200, { object: 'list', data: [] });
     const res = await h.api('/ops-health-run', { method: 'POST', token: OPS_TOKEN });
     expect(res.status).toBe(200);
     const report = (await res.json()) as { results: { provider: string; status: string }[] };
     const byProvider = Object.fromEntries(report.results.map((r) => [r.provider, r.status]));
     expect(byProvider).toMatchObject({
       twilio: 'healthy',
-      openai: 'not_configured',
+      openai: 'healthy',
       gemini: 'not_configured',
       store: 'healthy',
     });
+    expect(openai.isDone()).toBe(true);
     const live = await fetch(`${h.baseUrl}/health-check`);
     expect(live.status).toBe(200);
     const text = await live.text();

@@ -59,6 +59,10 @@ export async function startHarness(
     BREAKER_FAILURES: '3',
     BREAKER_COOLDOWN_MS: '30000',
     PROVIDER_TIMEOUT_MS: '2000',
+    // OpenAI is configured (its voice socket, a closed loopback port, is never reached here);
+    // Gemini is not, so provider choice skips it.
+    OPENAI_API_KEY: 'sk-test-harness-0123456789',
+    OPENAI_VOICE_URL: 'ws://127.0.0.1:9/v1/live/sessions',
     ...(options.twilio === false ? {} : { TWILIO_AUTH_TOKEN: FAKE_AUTH_TOKEN }),
     ...options.env,
   };
