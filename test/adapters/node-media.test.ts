@@ -67,7 +67,8 @@ describe('steadycall/node media streams', () => {
       customParameters: { callId: 'call-1', provider: 'openai', token },
     });
     await client.play(new Uint8Array(1600).fill(0x7f));
-    await client.waitFor(() => (opened[0]?.received.length ?? 0) >= 10, 5000);
+    // The model's side is outside the client: poll it (the client's waitFor only wakes on its own events).
+    await expect.poll(() => opened[0]?.received.length ?? 0, { timeout: 5000 }).toBeGreaterThanOrEqual(10);
     expect(media.active).toBe(1);
     await client.stop();
     await client.close();
