@@ -21,8 +21,11 @@
  *
  * No assertions: PASS / MISS lines against the targets of issue 5, exit 0.
  *
- * Run: `npx tsx bench/bridge.ts [--calls 100] [--seconds 20] [--rounds 4] [--warmup 2]`
+ * Run: `npx tsx bench/bridge.ts [--calls 100] [--seconds 20] [--rounds 4] [--warmup 2] [--phases 1]`
  *   --seconds: streaming time per contender, split over --rounds interleaved runs.
+ *   --phases:  1 (default) = every call sends in the same instant of each 20 ms period, a worst-case
+ *              burst whose tail is the p99; K > 1 spreads the calls over K evenly spaced offsets, as
+ *              independent real calls would be.
  */
 import { parseArgs } from 'node:util';
 import { isMainThread, parentPort, Worker } from 'node:worker_threads';
@@ -51,6 +54,8 @@ interface RunCommand {
   port: number;
   calls: number;
   frames: number;
+  /** Phase groups: calls split into this many groups, each sending at its own offset in the 20 ms period. */
+  phases: number;
   label: string;
 }
 interface RunResult {
@@ -294,8 +299,12 @@ async function runCallers(cmd: RunCommand, post: (m: WorkerMessage) => void): Pr
   await sleep(SETTLE_MS); // let every `start` be handled before the clock starts
 
   post({ type: 'streaming' });
-  // One shared ticker for every call, on a fixed 20 ms grid. If the thread falls behind by more
-  // than a frame, the grid is re-anchored rather than catching up in a burst (Twilio never bursts).
+  // One shared ticker for every call, on a fixed grid: every 20 ms it sends a frame for every call
+  // (phases = 1: all calls in phase, the worst burst), or every 20/phases ms for one group of calls.
+  // If the thread falls behind by more than a frame, the grid is re-anchored rather than catching
+  // up in a burst (Twilio never bursts).
+  const period = FRAME_MS / cmd.phases;
+  const groups = Array.from({ length: cmd.phases }, (_, g) => callers.filter((_, i) => i % cmd.phases === g));
   const lags: number[] = [];
   let lateTicks = 0;
   await new Promise<void>((resolve) => {
@@ -303,16 +312,16 @@ async function runCallers(cmd: RunCommand, post: (m: WorkerMessage) => void): Pr
     let tick = 0;
     const step = () => {
       const now = performance.now();
-      const lag = now - (anchor + tick * FRAME_MS);
+      const lag = now - (anchor + tick * period);
       lags.push(lag);
       if (lag > FRAME_MS) {
         lateTicks++;
-        anchor = now - tick * FRAME_MS;
+        anchor = now - tick * period;
       }
-      for (const c of callers) c.sendFrame();
+      for (const c of groups[tick % cmd.phases]!) c.sendFrame();
       tick++;
-      if (tick >= cmd.frames) return resolve();
-      setTimeout(step, Math.max(0, anchor + tick * FRAME_MS - performance.now()));
+      if (tick >= cmd.frames * cmd.phases) return resolve();
+      setTimeout(step, Math.max(0, anchor + tick * period - performance.now()));
     };
     step();
   });
@@ -334,7 +343,10 @@ async function runCallers(cmd: RunCommand, post: (m: WorkerMessage) => void): Pr
     corrupt: stat('corrupt'),
     marksEchoed: stat('marksEchoed'),
     latencies: Float64Array.from(latencies),
-    tickLagP99: percentile(lags.sort((a, b) => a - b), 0.99),
+    tickLagP99: percentile(
+      lags.sort((a, b) => a - b),
+      0.99,
+    ),
     lateTicks,
     connectMs,
     closedByTimeout: 0,
@@ -431,34 +443,48 @@ async function mainThread(): Promise<void> {
       seconds: { type: 'string', default: '20' },
       rounds: { type: 'string', default: '4' },
       warmup: { type: 'string', default: '2' },
+      phases: { type: 'string', default: '1' },
     },
   });
+  console.log(`node ${process.version}; bench/bridge`);
+  const baseline = process.getActiveResourcesInfo();
   const CALLS = Math.max(1, Number(values.calls));
   const SECONDS = Math.max(0.1, Number(values.seconds));
   const ROUNDS = Math.max(1, Number(values.rounds));
   const WARMUP = Math.max(0, Number(values.warmup));
+  const PHASES = Math.min(Math.max(1, Math.floor(Number(values.phases))), CALLS);
   const framesPerRun = Math.max(1, Math.round((SECONDS * 1000) / ROUNDS / FRAME_MS));
 
   // --- server A: ours -------------------------------------------------------------------------
   const serverOptions = { host: '127.0.0.1', port: 0, perMessageDeflate: false, maxPayload: 64 * 1024 };
   const ours = new WebSocketServer(serverOptions);
-  const bridges: { bridge: BridgeSession; session: EchoSession | null; done: boolean; reason: string }[] = [];
+  // Only counts are kept, never the bridges, so a finished call can be collected as in production.
+  const pendingBridges = new Set<BridgeSession>();
+  const bridgeCount = { created: 0, released: 0, listenersLeft: 0, collected: 0 };
+  const endReasons = new Map<string, number>();
+  const collected = new FinalizationRegistry<void>(() => {
+    bridgeCount.collected++;
+  });
   ours.on('connection', (ws) => {
-    const entry = { bridge: null as unknown as BridgeSession, session: null as EchoSession | null, done: false, reason: '' };
-    entry.bridge = new BridgeSession({
+    let session: EchoSession | null = null;
+    const bridge = new BridgeSession({
       twilio: ws as unknown as SocketLike,
       // Marks come back at once (instant playback), so a lead of a minute never throttles.
       maxLeadMs: 60_000,
       onStart: async (start) => {
-        entry.session = new EchoSession(start.callSid);
-        return entry.session;
+        session = new EchoSession(start.callSid);
+        return session;
       },
     });
-    void entry.bridge.done.then((reason) => {
-      entry.done = true;
-      entry.reason = reason;
+    bridgeCount.created++;
+    pendingBridges.add(bridge);
+    collected.register(bridge);
+    void bridge.done.then((reason) => {
+      pendingBridges.delete(bridge);
+      bridgeCount.released++;
+      bridgeCount.listenersLeft += (session as EchoSession | null)?.listenerCount ?? 0;
+      endReasons.set(reason, (endReasons.get(reason) ?? 0) + 1);
     });
-    bridges.push(entry);
   });
 
   // --- server B: the plain ws relay ---------------------------------------------------------------
@@ -482,13 +508,16 @@ async function mainThread(): Promise<void> {
     ws.on('close', () => void echo?.close());
   });
 
+  // Both are already binding: wait for the two at once, or the second's 'listening' may be missed.
+  const [oursPort, relayPort] = await Promise.all([listen(ours), listen(relay)]);
   const contenders: Contender[] = [
-    { name: 'steadycall', server: ours, port: await listen(ours), open: () => ours.clients.size },
-    { name: 'ws relay', server: relay, port: await listen(relay), open: () => relay.clients.size },
+    { name: 'steadycall', server: ours, port: oursPort, open: () => ours.clients.size },
+    { name: 'ws relay', server: relay, port: relayPort, open: () => relay.clients.size },
   ];
 
   // --- the callers' worker ---------------------------------------------------------------------------
   const worker = new Worker(new URL(import.meta.url));
+  const workerExited = new Promise<true>((resolve) => worker.once('exit', () => resolve(true)));
   const inbox: WorkerMessage[] = [];
   let waiting: ((m: WorkerMessage) => void) | null = null;
   worker.on('message', (m: WorkerMessage) => {
@@ -508,7 +537,14 @@ async function mainThread(): Promise<void> {
 
   async function run(c: Contender, frames: number, label: string, round: number): Promise<Phase> {
     const before = memory();
-    worker.postMessage({ type: 'run', port: c.port, calls: CALLS, frames, label } satisfies RunCommand);
+    worker.postMessage({
+      type: 'run',
+      port: c.port,
+      calls: CALLS,
+      frames,
+      phases: PHASES,
+      label,
+    } satisfies RunCommand);
     await expect('streaming');
     const t0 = threadCpu();
     const p0 = processCpu();
@@ -519,10 +555,7 @@ async function mainThread(): Promise<void> {
     const result = await expect('result');
     // Wait for the server side to let go of every connection before the next run.
     const deadline = performance.now() + DRAIN_TIMEOUT_MS;
-    while (
-      (c.open() > 0 || (c.server === ours && bridges.some((b) => !b.done))) &&
-      performance.now() < deadline
-    ) {
+    while ((c.open() > 0 || (c.server === ours && pendingBridges.size > 0)) && performance.now() < deadline) {
       await sleep(5);
     }
     const after = memory();
@@ -538,7 +571,7 @@ async function mainThread(): Promise<void> {
   }
 
   console.log(
-    `node ${process.version}; ${CALLS} concurrent calls on 127.0.0.1, a ${FRAME_MS} ms mu-law frame per call every ${FRAME_MS} ms;`,
+    `${CALLS} concurrent calls on 127.0.0.1, a ${FRAME_MS} ms mu-law frame per call every ${FRAME_MS} ms;`,
   );
   console.log(
     `${SECONDS} s streaming per contender in ${ROUNDS} interleaved runs of ${fmt((framesPerRun * FRAME_MS) / 1000, 1)} s (order alternates), after a ${WARMUP} s warm-up each`,
@@ -546,7 +579,15 @@ async function mainThread(): Promise<void> {
   console.log(
     'callers (simulated Twilio) in a worker thread, servers in the main thread; echo model; marks echoed at once',
   );
-  if (!gc) console.log('hint: run `node --expose-gc --import tsx bench/bridge.ts` for exact memory numbers (GC before each reading)');
+  console.log(
+    PHASES === 1
+      ? 'one ticker: every 20 ms all calls send at the same instant (worst-case burst; --phases K spreads them)'
+      : `one ticker: calls in ${PHASES} phase groups, one group every ${fmt(FRAME_MS / PHASES, 1)} ms`,
+  );
+  if (!gc)
+    console.log(
+      'hint: run `node --expose-gc --import tsx bench/bridge.ts` for exact memory numbers (GC before each reading)',
+    );
   console.log('');
 
   if (WARMUP > 0) {
@@ -620,8 +661,9 @@ async function mainThread(): Promise<void> {
       procUs: total((p) => p.processCpuUs) / Math.max(1, received),
       perRoundSrvUs: mine.map((p) => p.threadCpuUs / Math.max(1, p.result.received)),
       heapLivePerCallKB: median(mine.map((p) => (p.heap[1] - p.heap[0]) / CALLS / 1024)),
-      heapGrowthMB: (mine.at(-1)!.heap[2] - mine[0]!.heap[0]) / 2 ** 20,
-      rssGrowthMB: (mine.at(-1)!.rss[2] - mine[0]!.rss[0]) / 2 ** 20,
+      // Sum over this contender's own runs of (after - before): what its runs left behind.
+      heapGrowthMB: total((p) => p.heap[2] - p.heap[0]) / 2 ** 20,
+      rssGrowthMB: total((p) => p.rss[2] - p.rss[0]) / 2 ** 20,
     };
   };
   const a = summarize('steadycall');
@@ -640,7 +682,10 @@ async function mainThread(): Promise<void> {
     );
   }
   console.log(
-    `(steadycall also sent ${fmt(a.marks)} marks, one per echoed frame: each 20 ms echo is its own burst here, the bridge's worst case; ticks re-anchored late: ${a.lateTicks + b.lateTicks})`,
+    `(live heap/call: median over runs of (heap while streaming - before) / calls; growth: sum over the contender's runs of after - before${gc ? '' : '; no GC between readings, so memory is indicative only'})`,
+  );
+  console.log(
+    `(steadycall also sent ${fmt(a.marks)} marks (${((a.marks / Math.max(1, a.received)) * 100).toFixed(0)} per 100 frames: playback resolution markEveryMs plus each turn's first frame); ticks re-anchored late: ${a.lateTicks + b.lateTicks})`,
   );
 
   // Paired per-round ratios (each pair measured back to back), as in bench/codec.
@@ -648,7 +693,9 @@ async function mainThread(): Promise<void> {
   const addedP50 = a.p50 - b.p50;
   const addedP99 = a.p99 - b.p99;
   console.log('');
-  console.log(`added per-frame latency (steadycall - ws relay): p50 ${signed(addedP50)} ms, p99 ${signed(addedP99)} ms`);
+  console.log(
+    `added per-frame latency (steadycall - ws relay): p50 ${signed(addedP50)} ms, p99 ${signed(addedP99)} ms`,
+  );
   console.log(
     `per-frame cost, server thread: steadycall ${fmt(a.srvUs, 1)} us, ws relay ${fmt(b.srvUs, 1)} us = ${(a.srvUs / b.srvUs).toFixed(2)}x overall, ${pairedCost.toFixed(2)}x median of per-round ratios`,
   );
@@ -658,7 +705,8 @@ async function mainThread(): Promise<void> {
 
   console.log('');
   const verdict = (ok: boolean) => (ok ? 'PASS' : 'MISS');
-  const at100 = CALLS === TARGET.atCalls ? '' : ` (target is set at ${TARGET.atCalls} calls; this run has ${CALLS})`;
+  const at100 =
+    CALLS === TARGET.atCalls ? '' : ` (target is set at ${TARGET.atCalls} calls; this run has ${CALLS})`;
   console.log(
     `p99 added ${signed(addedP99)} ms  (target <= ${TARGET.p99AddedMs} ms at ${TARGET.atCalls} calls)  ${verdict(addedP99 <= TARGET.p99AddedMs)}${at100}`,
   );
@@ -672,30 +720,44 @@ async function mainThread(): Promise<void> {
   // --- release check --------------------------------------------------------------------------
   worker.postMessage({ type: 'exit' });
   const bye = await expect('bye');
+  let exitTimer: NodeJS.Timeout | undefined;
   const exited = await Promise.race([
-    new Promise<boolean>((resolve) => worker.once('exit', () => resolve(true))),
-    sleep(DRAIN_TIMEOUT_MS).then(() => false),
+    workerExited,
+    new Promise<boolean>((resolve) => {
+      exitTimer = setTimeout(() => resolve(false), DRAIN_TIMEOUT_MS);
+    }),
   ]);
+  clearTimeout(exitTimer);
   if (!exited) await worker.terminate();
-  await new Promise((resolve) => setTimeout(resolve, 50));
-  const reasons = new Map<string, number>();
-  for (const e of bridges) reasons.set(e.reason || '(not done)', (reasons.get(e.reason || '(not done)') ?? 0) + 1);
-  const released = bridges.filter((e) => e.done).length;
-  const listenersLeft = bridges.reduce((n, e) => n + (e.session?.listenerCount ?? 0), 0);
+  const { created, released, listenersLeft } = bridgeCount;
   const openServerSide = contenders.reduce((n, c) => n + c.open(), 0);
   await Promise.all(contenders.map((c) => new Promise<void>((resolve) => c.server.close(() => resolve()))));
-  const left = process.getActiveResourcesInfo();
+  await sleep(50); // closed handles leave the loop in its next close phase
+  if (gc) {
+    for (let i = 0; i < 3; i++) {
+      gc();
+      await sleep(20); // finalizers run in later turns
+    }
+  }
+  // What is active now and was not before the servers opened (stdout's own pipe is not a leftover).
+  const left = [...process.getActiveResourcesInfo()];
+  for (const r of baseline) {
+    const i = left.indexOf(r);
+    if (i >= 0) left.splice(i, 1);
+  }
   const sockets = left.filter((r) => /TCP|Pipe|Socket/i.test(r));
   const workerSockets = bye.resources.filter((r) => /TCP|Pipe|Socket/i.test(r));
 
   console.log('');
   console.log(
-    `bridges released: ${released}/${bridges.length} (done resolved; ${[...reasons].map(([r, n]) => `${r} x${n}`).join(', ')}), echo-session listeners left ${listenersLeft}  ${verdict(released === bridges.length && listenersLeft === 0)}`,
+    `bridges released: ${released}/${created} (done resolved; ${[...endReasons].map(([r, n]) => `${r} x${n}`).join(', ')}), echo-session listeners left ${listenersLeft}  ${verdict(released === created && listenersLeft === 0)}`,
   );
+  if (gc)
+    console.log(`bridges garbage-collected after the run: ${bridgeCount.collected}/${created} (information)`);
   console.log(
     `sockets left: server side ${openServerSide + sockets.length} [${sockets.join(', ')}], callers ${bye.open + workerSockets.length} [${workerSockets.join(', ')}]; worker exited on its own: ${exited ? 'yes' : 'no'}  ${verdict(openServerSide + sockets.length + bye.open + workerSockets.length === 0 && exited)}`,
   );
-  if (left.length > 0) console.log(`other active resources: ${left.join(', ')}`);
+  if (left.length > sockets.length) console.log(`other new active resources: ${left.join(', ')}`);
 }
 
 if (isMainThread) await mainThread();

@@ -26,6 +26,19 @@ interface NativeBase64Proto {
 
 // Feature-detected once: Node 25+, recent Deno/Bun and browsers ship these (TC39 proposal).
 const nativeFrom = (Uint8Array as unknown as NativeBase64).fromBase64;
+/** Node's and Bun's Buffer, found at run time (never imported: this module stays Web-standard). */
+interface BufferLike {
+  readonly buffer: ArrayBufferLike;
+  readonly byteOffset: number;
+  readonly byteLength: number;
+  toString(encoding: 'base64'): string;
+}
+const NodeBuffer = (
+  globalThis as {
+    Buffer?: { from(a: ArrayBufferLike | string, b?: number | 'base64', c?: number): BufferLike };
+  }
+).Buffer;
+const CANONICAL = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 const nativeTo = (Uint8Array.prototype as unknown as NativeBase64Proto).toBase64;
 
 let pairTable: Uint16Array | undefined;
@@ -149,7 +162,10 @@ export function tryDecodeBase64Portable(text: string): Uint8Array | null {
  * ```
  */
 export function encodeBase64(bytes: Uint8Array): string {
-  return nativeTo !== undefined ? nativeTo.call(bytes) : encodeBase64Portable(bytes);
+  if (nativeTo !== undefined) return nativeTo.call(bytes);
+  if (NodeBuffer !== undefined)
+    return NodeBuffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+  return encodeBase64Portable(bytes);
 }
 
 /**
@@ -163,6 +179,12 @@ export function encodeBase64(bytes: Uint8Array): string {
  * ```
  */
 export function tryDecodeBase64(text: string): Uint8Array | null {
+  // Node and Bun: Buffer is lenient, so only canonical padded base64 (what Twilio and OpenAI
+  // send) takes that path; anything else gets the strict portable decoder.
+  if (nativeFrom === undefined && NodeBuffer !== undefined && CANONICAL.test(text)) {
+    const b = NodeBuffer.from(text, 'base64');
+    return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+  }
   if (nativeFrom === undefined) return tryDecodeBase64Portable(text);
   try {
     return nativeFrom(text);

@@ -106,6 +106,8 @@ export class BridgeSession {
   #ended = false;
   #resolveDone!: (reason: string) => void;
   #droppedKeys = new Set<string>();
+  /** The turn of the last mark sent. */
+  #markedTurn: string | undefined;
   /** A model response is streaming (audio seen, `responseDone` not yet). */
   #responding = false;
   /** Ids of the audio last sent to Twilio: what a barge-in cancels. */
@@ -313,8 +315,12 @@ export class BridgeSession {
       this.#playback.audioSent(frame.bytes.length, frame.itemId);
       this.#lastSent = { itemId: frame.itemId, responseId: frame.responseId };
       this.#sinceMarkMs += frame.bytes.length / 8;
-      const lastOfBurst = this.#queue.length === 0 || this.#queue[0]?.itemId !== frame.itemId;
-      if (this.#sinceMarkMs >= this.#markEveryMs || lastOfBurst) {
+      // A mark every markEveryMs, at the end of an item, and right after a turn's first audio
+      // (so the first-played latency is exact); not per frame, which would double the messages.
+      const itemEnds = this.#queue.length > 0 && this.#queue[0]?.itemId !== frame.itemId;
+      const firstOfTurn = frame.turnKey !== this.#markedTurn;
+      if (this.#sinceMarkMs >= this.#markEveryMs || itemEnds || firstOfTurn) {
+        this.#markedTurn = frame.turnKey;
         this.#twilio.send(twilioMarkMessage(this.#streamSid, this.#playback.nextMark(frame.turnKey)));
         this.#sinceMarkMs = 0;
       }
