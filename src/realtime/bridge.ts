@@ -1,8 +1,9 @@
 import { type Clock, systemClock, type TimerHandle } from '../core/clock.js';
 import { type Disposable, EventSource } from '../core/disposable.js';
 import { type Logger, silentLogger } from '../core/logger.js';
+import type { AiProvider } from '../core/types.js';
 import { PlaybackTracker } from './playback.js';
-import type { RealtimeSession } from './session.js';
+import type { ConversationTurn, RealtimeApi, RealtimeSession } from './session.js';
 import { messageText, type SocketLike, SocketState } from './socket.js';
 import {
   parseTwilioMessage,
@@ -29,7 +30,29 @@ export interface TurnMetrics {
   totalMs: number | null;
 }
 
+/** What the bridge knows when a model session is lost mid-call. */
+export interface ModelLost {
+  provider: AiProvider;
+  api: RealtimeApi;
+  /** `closed: <reason>` or `stalled`. */
+  reason: string;
+  /** The conversation so far (from transcripts), to replay into the replacement. */
+  history: ConversationTurn[];
+  /** 1 for the first loss in this call, then 2, ... */
+  attempt: number;
+}
+
+/** A model session was replaced mid-call. */
+export interface FailoverEvent {
+  from: { provider: AiProvider; api: RealtimeApi };
+  to: { provider: AiProvider; api: RealtimeApi };
+  reason: string;
+  /** Time without a model, from the loss to the replacement being wired in. */
+  gapMs: number;
+}
+
 export interface BridgeStats {
+  failovers: number;
   framesIn: number;
   framesOut: number;
   malformed: number;
@@ -59,6 +82,14 @@ export interface BridgeOptions {
   markEveryMs?: number;
   /** Twilio must send `start` within this. Default 10 000. */
   startTimeoutMs?: number;
+  /**
+   * The model session failed mid-call (closed unexpectedly, or stalled): return a replacement
+   * (a reconnect or another provider, with `history` replayed) or null to end the bridge. Caller
+   * audio is buffered meanwhile; the caller's leg is never dropped by the bridge itself.
+   */
+  onModelLost?: (lost: ModelLost) => Promise<RealtimeSession | null>;
+  /** No model audio this long after the caller stopped speaking counts as a stalled model. Default 8000; 0 = off. */
+  stallTimeoutMs?: number;
   /** Caller frames kept while the session is being set up (oldest dropped). Default 250 (5 s). */
   maxBufferedInboundFrames?: number;
   clock?: Clock;
@@ -96,6 +127,11 @@ export class BridgeSession {
   readonly #queue: QueuedFrame[] = [];
   readonly #pendingInbound: Uint8Array[] = [];
   readonly #disposables: Disposable[] = [];
+  readonly #sessionDisposables: Disposable[] = [];
+  readonly #history: ConversationTurn[] = [];
+  #partial: ConversationTurn | null = null;
+  #losses = 0;
+  #stallTimer: TimerHandle | null = null;
   readonly #maxLeadMs: number;
   readonly #markEveryMs: number;
   #session: RealtimeSession | null = null;
@@ -118,6 +154,7 @@ export class BridgeSession {
   #firstAudioAt: number | null = null;
   #measuring: { turn: number; speechEndToFirstAudioMs: number; firstAudioAt: number } | null = null;
   readonly stats: BridgeStats = {
+    failovers: 0,
     framesIn: 0,
     framesOut: 0,
     malformed: 0,
@@ -132,6 +169,10 @@ export class BridgeSession {
   readonly #transcripts = new EventSource<{ role: 'user' | 'assistant'; text: string; final: boolean }>();
   readonly #bargeIns = new EventSource<{ itemId?: string; playedMs?: number }>();
   readonly #ends = new EventSource<{ reason: string; stats: BridgeStats }>();
+  readonly #failovers = new EventSource<FailoverEvent>();
+
+  /** A lost model session was replaced (reconnect or another provider). */
+  readonly onFailover = this.#failovers.on;
 
   /** Per-turn latency, once the first audio of a reply was played. */
   readonly onTurn = this.#turns.on;
@@ -248,8 +289,13 @@ export class BridgeSession {
     }
   }
 
+  /** The conversation so far, as replayed into a replacement session. */
+  get history(): ConversationTurn[] {
+    return this.#partial ? [...this.#history, { ...this.#partial }] : [...this.#history];
+  }
+
   #wire(session: RealtimeSession): void {
-    const d = this.#disposables;
+    const d = this.#sessionDisposables;
     d.push(session.on('audio', (e) => this.#fromModel(e.mulaw, e.itemId, e.responseId)));
     d.push(session.on('speechStarted', () => this.#onSpeechStarted()));
     d.push(
@@ -257,6 +303,7 @@ export class BridgeSession {
         this.#speechEndedAt = this.#clock.now();
         this.#turnKey = `turn-${++this.#turn}`;
         this.#firstAudioAt = null;
+        this.#armStall();
       }),
     );
     d.push(session.on('interrupted', () => this.#bargeIn()));
@@ -265,14 +312,19 @@ export class BridgeSession {
         this.#responding = false;
       }),
     );
-    d.push(session.on('transcript', (t) => this.#transcripts.emit(t)));
+    d.push(
+      session.on('transcript', (t) => {
+        this.#remember(t.role, t.text, t.final);
+        this.#transcripts.emit(t);
+      }),
+    );
     d.push(session.on('toolCall', (call) => void this.#runTool(call.callId, call.name, call.arguments)));
     d.push(
       session.on('error', (e) =>
         this.#log.warn({ code: e.error.code, fatal: e.fatal }, 'realtime session error'),
       ),
     );
-    d.push(session.on('closed', (e) => void (e.expected ? undefined : this.end('model_closed'))));
+    d.push(session.on('closed', (e) => void (e.expected ? undefined : this.#lose(`closed: ${e.reason}`))));
   }
 
   #fromModel(mulaw: Uint8Array, itemId: string | undefined, responseId: string | undefined): void {
@@ -285,6 +337,7 @@ export class BridgeSession {
       return;
     }
     this.#responding = true;
+    this.#disarmStall();
     const now = this.#clock.now();
     if (this.#speechEndedAt !== null && this.#firstAudioAt === null) {
       this.#firstAudioAt = now;
@@ -369,6 +422,79 @@ export class BridgeSession {
     this.#bargeIns.emit(heard ? { itemId: heard.itemId, playedMs: heard.playedMs } : {});
   }
 
+  #remember(role: ConversationTurn['role'], text: string, final: boolean): void {
+    if (this.#partial && this.#partial.role !== role) {
+      this.#history.push(this.#partial);
+      this.#partial = null;
+    }
+    this.#partial = { role, text: (this.#partial?.text ?? '') + text };
+    if (final) {
+      this.#history.push(this.#partial);
+      this.#partial = null;
+    }
+  }
+
+  #armStall(): void {
+    const ms = this.#options.stallTimeoutMs ?? 8000;
+    this.#disarmStall();
+    if (ms > 0 && this.#options.onModelLost) {
+      this.#stallTimer = this.#clock.setTimeout(() => void this.#lose('stalled'), ms);
+    }
+  }
+
+  #disarmStall(): void {
+    if (this.#stallTimer !== null) this.#clock.clearTimeout(this.#stallTimer);
+    this.#stallTimer = null;
+  }
+
+  /** The model session failed: replace it (failover) or end the bridge. */
+  async #lose(reason: string): Promise<void> {
+    const lost = this.#session;
+    if (!lost || this.#ended) return;
+    this.#disarmStall();
+    for (const d of this.#sessionDisposables.splice(0)) d.dispose();
+    this.#session = null;
+    this.#queue.length = 0;
+    this.#responding = false;
+    void lost.close(reason).catch(() => undefined);
+    const onLost = this.#options.onModelLost;
+    if (!onLost) {
+      await this.end('model_closed');
+      return;
+    }
+    const startedAt = this.#clock.now();
+    let next: RealtimeSession | null = null;
+    try {
+      next = await onLost({
+        provider: lost.provider,
+        api: lost.api,
+        reason,
+        history: this.history,
+        attempt: ++this.#losses,
+      });
+    } catch (error) {
+      this.#log.warn({ err: error }, 'failover failed');
+    }
+    if (this.#ended) {
+      await next?.close('bridge ended').catch(() => undefined);
+      return;
+    }
+    if (!next) {
+      await this.end('model_lost');
+      return;
+    }
+    this.#session = next;
+    this.#wire(next);
+    for (const frame of this.#pendingInbound.splice(0)) next.appendAudio(frame);
+    this.stats.failovers++;
+    this.#failovers.emit({
+      from: { provider: lost.provider, api: lost.api },
+      to: { provider: next.provider, api: next.api },
+      reason,
+      gapMs: this.#clock.now() - startedAt,
+    });
+  }
+
   async #runTool(callId: string, name: string, args: unknown): Promise<void> {
     const session = this.#session;
     if (!session) return;
@@ -397,7 +523,8 @@ export class BridgeSession {
     this.#ended = true;
     if (this.#startTimer !== null) this.#clock.clearTimeout(this.#startTimer);
     this.#startTimer = null;
-    for (const d of this.#disposables.splice(0)) d.dispose();
+    this.#disarmStall();
+    for (const d of [...this.#disposables.splice(0), ...this.#sessionDisposables.splice(0)]) d.dispose();
     this.#queue.length = 0;
     this.#pendingInbound.length = 0;
     const session = this.#session;
