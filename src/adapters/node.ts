@@ -88,6 +88,24 @@ export function attachMediaStreams(server: Server, options: MediaStreamOptions):
           clock: options.clock ?? options.bridge?.clock,
           logger: log,
           onHangUp: options.bridge?.onHangUp ?? ((callSid) => orchestrator.hangUp(callSid)),
+          onModelLost: async (lost) => {
+            const callId = bridge.start?.customParameters.callId;
+            if (!callId) return null;
+            const next = await orchestrator.failoverProvider(callId, lost);
+            if (!next) return null;
+            const opened = sessions.open(next, { callId, history: lost.history });
+            try {
+              await opened.ready;
+              return opened.session;
+            } catch (error) {
+              log.warn(
+                { provider: next, code: isSteadyCallError(error) ? error.code : 'error' },
+                'failover connect failed',
+              );
+              await opened.session.close('connect failed').catch(() => undefined);
+              return null;
+            }
+          },
           onStart: async (start) => {
             const { callId, provider } = await orchestrator.authorizeStream(start.customParameters);
             const taken = sessions.take(callId, provider);

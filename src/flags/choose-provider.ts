@@ -12,7 +12,7 @@ export interface BreakerView {
 }
 
 /** Why a candidate provider was passed over. */
-export type ProviderSkipReason = 'flag_disabled' | 'not_configured' | 'circuit_open';
+export type ProviderSkipReason = 'flag_disabled' | 'not_configured' | 'circuit_open' | 'excluded';
 
 /** Outcome of {@link chooseAiProvider}. */
 export interface AiProviderChoice {
@@ -34,6 +34,8 @@ export interface ChooseAiProviderOptions<Defs extends RunbookFlags> {
   context?: EvaluationContext;
   /** The breaker view of each provider; `undefined` means "no breaker, always available". */
   breakers: (provider: AiProvider) => BreakerView | undefined;
+  /** Providers not to choose (e.g. the one that just failed mid-call). */
+  exclude?: readonly AiProvider[];
   /** Whether the app can open a session with the provider (credentials set). Default: all can. */
   isConfigured?: (provider: AiProvider) => boolean;
   logger?: Logger;
@@ -74,6 +76,10 @@ export async function chooseAiProvider<Defs extends RunbookFlags>(
   for (const provider of result.order) {
     if (!enabled[provider]) {
       result.skipped.push({ provider, reason: 'flag_disabled' });
+      continue;
+    }
+    if (options.exclude?.includes(provider)) {
+      result.skipped.push({ provider, reason: 'excluded' });
       continue;
     }
     if (options.isConfigured && !options.isConfigured(provider)) {

@@ -7,6 +7,7 @@ import {
   IdempotencyConflictError,
   IdempotencyKeyReuseError,
   isCircuitOpenError,
+  ProviderError,
   SignatureError,
   ValidationError,
 } from '../core/errors.js';
@@ -407,6 +408,51 @@ export class CallOrchestrator {
       throw new SignatureError('Media stream token is invalid or expired');
     }
     return { callId, provider };
+  }
+
+  /**
+   * Where a call goes when its model session fails mid-call: the failure counts on that provider's
+   * breaker; the first loss reconnects to the same provider if its breaker still allows it, later
+   * ones (or an open breaker) move to the next provider flags and breakers allow. Null when none is
+   * left. The call record and the incident log say which provider took over and why.
+   */
+  async failoverProvider(
+    callId: string,
+    lost: { provider: AiProvider; reason: string; attempt: number },
+  ): Promise<AiProvider | null> {
+    const breaker = this.breaker(lost.provider);
+    await breaker.failure(
+      new ProviderError(lost.provider, `realtime session lost (${lost.reason})`, { status: 503 }),
+    );
+    const peek = await breaker.peek();
+    const canReconnect = lost.attempt === 1 && peek.retryAfterMs === 0;
+    const call = await this.stores.calls.get(callId);
+    const choice = canReconnect
+      ? { provider: lost.provider }
+      : await chooseAiProvider({
+          flags: this.flags,
+          context: { tenantId: call?.tenantId ?? undefined, targetingKey: callId, callId },
+          breakers: (p) => this.breaker(p),
+          exclude: [lost.provider],
+          isConfigured: this.#options.warmSessions
+            ? (p) => this.#options.warmSessions!.supports(p)
+            : undefined,
+          logger: this.#logger,
+        });
+    const next = choice.provider;
+    await this.incidents.record({
+      severity: next ? 'warning' : 'critical',
+      provider: lost.provider,
+      code: next ? 'ai_failover' : 'ai_unavailable',
+      message: next
+        ? `Call ${callId}: ${lost.provider} session lost (${lost.reason}); ${next === lost.provider ? 'reconnecting' : `failing over to ${next}`}`
+        : `Call ${callId}: ${lost.provider} session lost (${lost.reason}); no provider left`,
+      callId,
+      context: { attempt: lost.attempt },
+    });
+    if (next && next !== call?.aiProvider)
+      await this.stores.calls.setAiProvider(callId, next, this.#clock.now());
+    return next;
   }
 
   /** Ends a call through Twilio (breaker `twilio`), e.g. when the model decides to hang up. */

@@ -3,16 +3,20 @@ import { type Logger, silentLogger } from '../core/logger.js';
 import type { AiProvider } from '../core/types.js';
 import { OpenAiLiveSession } from './providers/openai-live.js';
 import { OpenAiRealtimeSession } from './providers/openai-realtime.js';
-import type { RealtimeSession, RealtimeSessionConfig } from './session.js';
+import type { ConversationTurn, RealtimeSession, RealtimeSessionConfig } from './session.js';
 import type { SocketFactory } from './socket.js';
 
 /** Opens the realtime session for one call; `providers` lists the ones it can open. */
-export type RealtimeSessionFactory = ((
-  provider: AiProvider,
-  context: { callId: string },
-) => RealtimeSession) & {
+export type RealtimeSessionFactory = ((provider: AiProvider, context: SessionContext) => RealtimeSession) & {
   readonly providers?: readonly AiProvider[];
 };
+
+/** Per-call context of a new session. */
+export interface SessionContext {
+  callId: string;
+  /** Conversation to replay (failover, renewal). */
+  history?: readonly ConversationTurn[];
+}
 
 /** How to reach each realtime provider. */
 export interface RealtimeProvidersOptions {
@@ -42,10 +46,15 @@ export interface RealtimeProvidersOptions {
  * ```
  */
 export function realtimeSessionFactory(options: RealtimeProvidersOptions): RealtimeSessionFactory {
-  const open = (provider: AiProvider): RealtimeSession => {
+  const open = (provider: AiProvider, context: SessionContext): RealtimeSession => {
     if (provider === 'openai' && options.openai) {
       const { apiKey, url, api } = options.openai;
-      const config = { ...options.config, ...options.openai.config };
+      const config = {
+        ...options.config,
+        ...options.openai.config,
+        // A replacement session continues the conversation: replay it, and do not greet again.
+        ...(context.history?.length ? { history: context.history, greeting: undefined } : {}),
+      };
       const common = {
         apiKey,
         socketFactory: options.socketFactory,
@@ -137,6 +146,12 @@ export class WarmSessions {
       void warm.session.close('provider changed').catch(() => undefined);
     }
     const session = this.#factory(provider, { callId });
+    return { session, ready: session.connect(), warm: false };
+  }
+
+  /** A fresh session now (failover, renewal), with its handshake started. */
+  open(provider: AiProvider, context: SessionContext): TakenSession {
+    const session = this.#factory(provider, context);
     return { session, ready: session.connect(), warm: false };
   }
 

@@ -77,6 +77,30 @@ describe('steadycall/node media streams', () => {
     expect(opened[0]?.listenerCount).toBe(0);
   });
 
+  it('fails over mid-call: the lost session counts on its breaker, a new one continues the call', async () => {
+    const token = await tokenFor('call-9');
+    const client = await FakeTwilioMediaClient.connect({
+      url: streamUrl(),
+      signature: { authToken: FAKE_AUTH_TOKEN, url: streamUrl() },
+      customParameters: { callId: 'call-9', provider: 'openai', token },
+    });
+    await client.play(new Uint8Array(800).fill(0x7f));
+    await expect.poll(() => opened[0]?.received.length ?? 0).toBeGreaterThan(0);
+    opened[0]!.emit('transcript', { role: 'user', text: 'hello', final: true });
+    opened[0]!.emit('closed', { reason: 'connection_lost', expected: false });
+    await expect.poll(() => opened.length).toBe(2);
+    await client.play(new Uint8Array(800).fill(0x7f));
+    await expect.poll(() => opened[1]?.received.length ?? 0).toBeGreaterThan(0);
+    expect(opened[0]!.listenerCount).toBe(0);
+    const incidents = await orchestrator.listIncidents({ code: 'ai_failover' });
+    expect(incidents).toHaveLength(1);
+    expect(incidents[0]?.message).toContain('reconnecting');
+    expect((await orchestrator.breaker('openai').peek()).status.failureCount).toBe(1);
+    expect(media.active).toBe(1);
+    await client.stop();
+    await client.close();
+  });
+
   it('refuses a forged or missing signature with 403 before any WebSocket is opened', async () => {
     const forged = await FakeTwilioMediaClient.connect({
       url: streamUrl(),
