@@ -1,6 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../examples/express/app.js';
-import { CallSimulator } from '../../src/testing/call-simulator.js';
+import { CallSimulator, type SimulatedAppFactory } from '../../src/testing/call-simulator.js';
+
+/** The Express example, as the simulator boots it. */
+const exampleApp: SimulatedAppFactory = (env, deps) => {
+  const built = createApp(env, { twilioClient: deps.twilioClient });
+  return { handler: built.app, attachMedia: (server, options) => built.attachMedia(server, options) };
+};
 
 // A whole call, offline: the Express example, the fake Twilio (REST, webhooks, media stream) and the
 // fake OpenAI Realtime model. Real sockets on loopback, real time (about 15 s).
@@ -10,10 +16,7 @@ describe('a simulated call through the Express example', () => {
     sim = await CallSimulator.start({
       api: 'realtime',
       tool: { turn: 1, name: 'get_time' },
-      app: (env, deps) => {
-        const built = createApp(env, { twilioClient: deps.twilioClient });
-        return { handler: built.app, attachMedia: (server, options) => built.attachMedia(server, options) };
-      },
+      app: exampleApp,
     });
   }, 30_000);
   afterAll(async () => {
@@ -52,10 +55,7 @@ describe('a simulated call on the OpenAI Live API', () => {
     sim = await CallSimulator.start({
       api: 'live',
       tool: { turn: 1, name: 'get_time' },
-      app: (env, deps) => {
-        const built = createApp(env, { twilioClient: deps.twilioClient });
-        return { handler: built.app, attachMedia: (server, options) => built.attachMedia(server, options) };
-      },
+      app: exampleApp,
     });
   }, 30_000);
   afterAll(async () => {
