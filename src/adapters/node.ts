@@ -92,7 +92,12 @@ export function attachMediaStreams(server: Server, options: MediaStreamOptions):
             const callId = bridge.start?.customParameters.callId;
             if (!callId) return null;
             const next = await orchestrator.failoverProvider(callId, lost);
-            if (!next) return null;
+            if (!next) {
+              // Nobody left to talk: the caller hears the fallback instead of silence.
+              const callSid = bridge.start?.callSid;
+              if (callSid) await orchestrator.playFallback(callSid);
+              return null;
+            }
             const opened = sessions.open(next, { callId, history: lost.history });
             try {
               await opened.ready;

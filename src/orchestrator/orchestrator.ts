@@ -14,7 +14,7 @@ import {
 import { type IdGenerator, randomId } from '../core/ids.js';
 import { type Logger, redactingLogger, silentLogger } from '../core/logger.js';
 import { createRedactor, maskPhone } from '../core/redact.js';
-import type { AiProvider, ProviderName } from '../core/types.js';
+import { AI_PROVIDERS, type AiProvider, type ProviderName } from '../core/types.js';
 import { VERSION } from '../core/version.js';
 import { type RunbookFlags, runbookFlags } from '../flags/catalog.js';
 import { chooseAiProvider } from '../flags/choose-provider.js';
@@ -424,22 +424,20 @@ export class CallOrchestrator {
     await breaker.failure(
       new ProviderError(lost.provider, `realtime session lost (${lost.reason})`, { status: 503 }),
     );
-    const peek = await breaker.peek();
-    const canReconnect = lost.attempt === 1 && peek.retryAfterMs === 0;
     const call = await this.stores.calls.get(callId);
-    const choice = canReconnect
-      ? { provider: lost.provider }
-      : await chooseAiProvider({
-          flags: this.flags,
-          context: { tenantId: call?.tenantId ?? undefined, targetingKey: callId, callId },
-          breakers: (p) => this.breaker(p),
-          exclude: [lost.provider],
-          isConfigured: this.#options.warmSessions
-            ? (p) => this.#options.warmSessions!.supports(p)
-            : undefined,
-          logger: this.#logger,
-        });
-    const next = choice.provider;
+    const choose = (exclude: AiProvider[]) =>
+      chooseAiProvider({
+        flags: this.flags,
+        context: { tenantId: call?.tenantId ?? undefined, targetingKey: callId, callId },
+        breakers: (p) => this.breaker(p),
+        exclude,
+        isConfigured: this.#options.warmSessions ? (p) => this.#options.warmSessions!.supports(p) : undefined,
+        logger: this.#logger,
+      });
+    // One reconnect to the same provider, if flags and its breaker still allow it; then move on.
+    const others = AI_PROVIDERS.filter((p) => p !== lost.provider);
+    const same = lost.attempt === 1 ? (await choose(others)).provider : null;
+    const next = same ?? (await choose([lost.provider])).provider;
     await this.incidents.record({
       severity: next ? 'warning' : 'critical',
       provider: lost.provider,
@@ -453,6 +451,29 @@ export class CallOrchestrator {
     if (next && next !== call?.aiProvider)
       await this.stores.calls.setAiProvider(callId, next, this.#clock.now());
     return next;
+  }
+
+  /**
+   * No AI provider can continue the call: the caller hears the configured fallback (and is
+   * transferred to a human when `fallback.dialTo` is set), then Twilio hangs up. Never throws.
+   */
+  async playFallback(callSid: string): Promise<void> {
+    const twilio = this.#requireTwilio();
+    const fb = this.#options.fallback ?? {};
+    const twiml = fallbackTwiml({
+      message: fb.message ?? DEFAULT_FALLBACK,
+      dialTo: fb.dialTo,
+      voice: fb.voice,
+    });
+    try {
+      await this.breaker('twilio').execute((signal) =>
+        twilio.telephony.redirect
+          ? twilio.telephony.redirect(callSid, twiml, { signal })
+          : twilio.telephony.hangUp(callSid, { signal }),
+      );
+    } catch (error) {
+      this.#logger.warn({ err: error }, 'could not play the fallback');
+    }
   }
 
   /** Ends a call through Twilio (breaker `twilio`), e.g. when the model decides to hang up. */

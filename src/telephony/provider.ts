@@ -6,6 +6,11 @@ export interface TelephonyProvider {
   createCall(input: CreateCallInput, options?: CallOptions): Promise<CreatedCall>;
   /** Ends a call in progress (or cancels a queued/ringing one). */
   hangUp(callSid: string, options?: CallOptions): Promise<void>;
+  /**
+   * Replaces what a live call is doing with new TwiML (e.g. a spoken fallback, then hang up).
+   * Optional: providers without it fall back to {@link TelephonyProvider.hangUp}.
+   */
+  redirect?(callSid: string, twiml: string, options?: CallOptions): Promise<void>;
   sendSms(input: SendSmsInput, options?: CallOptions): Promise<SentMessage>;
   /** Cheap authenticated request used by health checks. */
   fetchAccount(options?: CallOptions): Promise<AccountInfo>;

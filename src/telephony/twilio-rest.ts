@@ -150,6 +150,16 @@ export class TwilioRestAdapter implements TelephonyProvider {
     await this.#request('hangUp', options, (client) => client.calls(callSid).update({ status: 'completed' }));
   }
 
+  /** Replaces the live call's TwiML (Twilio then runs it, e.g. `<Say>` then `<Hangup/>`). */
+  async redirect(callSid: string, twiml: string, options?: CallOptions): Promise<void> {
+    if (!CALL_SID.test(callSid)) {
+      throw new ValidationError('Invalid CallSid', [
+        { path: 'callSid', message: 'must be CA + 32 hex digits' },
+      ]);
+    }
+    await this.#request('redirect', options, (client) => client.calls(callSid).update({ twiml }));
+  }
+
   /** Sends an SMS; resolves with the MessageSid and Twilio's initial status. */
   async sendSms(input: SendSmsInput, options?: CallOptions): Promise<SentMessage> {
     const message = await this.#request('sendSms', options, (client) =>

@@ -9,9 +9,13 @@ import { createMemoryStores } from '../../src/storage/memory/index.js';
 import type { TelephonyProvider } from '../../src/telephony/provider.js';
 import { FAKE_AUTH_TOKEN, FakeTwilioMediaClient, ScriptedRealtimeSession } from '../../src/testing/index.js';
 
+const redirects: { callSid: string; twiml: string }[] = [];
 const telephony: TelephonyProvider = {
   createCall: async () => ({ callSid: `CA${'1'.repeat(32)}`, status: 'queued' }),
   hangUp: async () => {},
+  redirect: async (callSid, twiml) => {
+    redirects.push({ callSid, twiml });
+  },
   sendSms: async () => ({ messageSid: 'SM1', status: 'queued' }),
   fetchAccount: async () => ({ accountSid: 'AC1', status: 'active' }),
 };
@@ -98,6 +102,29 @@ describe('steadycall/node media streams', () => {
     expect((await orchestrator.breaker('openai').peek()).status.failureCount).toBe(1);
     expect(media.active).toBe(1);
     await client.stop();
+    await client.close();
+  });
+
+  it('plays the fallback and ends the bridge when no provider is left', async () => {
+    await orchestrator.flags.set('ai.gemini.enabled', false);
+    const token = await tokenFor('call-10');
+    const client = await FakeTwilioMediaClient.connect({
+      url: streamUrl(),
+      signature: { authToken: FAKE_AUTH_TOKEN, url: streamUrl() },
+      callSid: `CA${'5'.repeat(32)}`,
+      customParameters: { callId: 'call-10', provider: 'openai', token },
+    });
+    await client.play(new Uint8Array(800).fill(0x7f));
+    await expect.poll(() => opened.length).toBe(1);
+    // Two losses: the reconnect, then nothing left (OpenAI lost again, Gemini disabled).
+    opened[0]!.emit('closed', { reason: 'connection_lost', expected: false });
+    await expect.poll(() => opened.length).toBe(2);
+    opened[1]!.emit('closed', { reason: 'connection_lost', expected: false });
+    await expect.poll(() => redirects.length).toBe(1);
+    expect(redirects[0]).toMatchObject({ callSid: `CA${'5'.repeat(32)}` });
+    expect(redirects[0]?.twiml).toContain('<Say>');
+    await expect.poll(() => media.active).toBe(0);
+    expect(await orchestrator.listIncidents({ code: 'ai_unavailable' })).toHaveLength(1);
     await client.close();
   });
 

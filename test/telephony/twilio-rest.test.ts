@@ -131,6 +131,20 @@ describe('TwilioRestAdapter requests', () => {
     expect(Object.fromEntries(form)).toEqual({ Status: 'completed' });
   });
 
+  it('redirects a live call to new TwiML (the spoken fallback)', async () => {
+    let form = new URLSearchParams();
+    const scope = nock(API)
+      .post(`${BASE}/Calls/${CALL_SID}.json`)
+      .reply(200, async (req: Request) => {
+        form = new URLSearchParams(await req.text());
+        return callJson('in-progress');
+      });
+    const twiml = '<?xml version="1.0" encoding="UTF-8"?><Response><Say>Sorry</Say><Hangup/></Response>';
+    await expect(adapter().redirect(CALL_SID, twiml)).resolves.toBeUndefined();
+    expect(scope.isDone()).toBe(true);
+    expect(Object.fromEntries(form)).toEqual({ Twiml: twiml });
+  });
+
   it('refuses a malformed CallSid without a request', async () => {
     const scope = nock(API).post(/.*/).reply(200, {});
     const breaker = fakeBreaker();
