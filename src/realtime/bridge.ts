@@ -96,6 +96,9 @@ export interface BridgeOptions {
   logger?: Logger;
 }
 
+/** Caller frames replayed to a replacement session: 200 ms. */
+const REPLAY_FRAMES = 10;
+
 interface QueuedFrame {
   bytes: Uint8Array;
   itemId: string | undefined;
@@ -131,6 +134,11 @@ export class BridgeSession {
   readonly #history: ConversationTurn[] = [];
   #partial: ConversationTurn | null = null;
   #losses = 0;
+  /**
+   * The last caller frames handed to the model. A socket that dies may have swallowed the newest
+   * ones; they are replayed to the replacement (a short repeat beats a lost word).
+   */
+  readonly #recentInbound: Uint8Array[] = [];
   #stallTimer: TimerHandle | null = null;
   readonly #maxLeadMs: number;
   readonly #markEveryMs: number;
@@ -278,6 +286,10 @@ export class BridgeSession {
   #toModel(frame: Uint8Array): void {
     if (this.#session) {
       this.#session.appendAudio(frame);
+      if (this.#options.onModelLost) {
+        this.#recentInbound.push(frame);
+        if (this.#recentInbound.length > REPLAY_FRAMES) this.#recentInbound.shift();
+      }
       return;
     }
     // The session is being authorised or connected: keep the caller's words, bounded.
@@ -456,6 +468,7 @@ export class BridgeSession {
     this.#session = null;
     this.#queue.length = 0;
     this.#responding = false;
+    this.#pendingInbound.unshift(...this.#recentInbound.splice(0));
     void lost.close(reason).catch(() => undefined);
     const onLost = this.#options.onModelLost;
     if (!onLost) {

@@ -4,6 +4,24 @@ export * from './base64.js';
 export * from './bridge.js';
 export * from './playback.js';
 export {
+  type GeminiLiveCallbacks,
+  type GeminiLiveConnect,
+  type GeminiLiveConnection,
+  type GeminiLiveConnectParams,
+  type GeminiLiveFunctionResponse,
+  type GeminiLiveTurn,
+  type GoogleGenAiConnectOptions,
+  googleGenAiConnect,
+} from './providers/gemini-live-connect.js';
+export {
+  GeminiLiveSession,
+  type GeminiLiveSessionOptions,
+  type GeminiLiveState,
+  type GeminiLiveStats,
+  type GeminiLiveVad,
+} from './providers/gemini-live.js';
+export { DEFAULT_GEMINI_LIVE_MODEL, type GeminiLiveSetupOptions } from './providers/gemini-live-wire.js';
+export {
   OpenAiLiveSession,
   type OpenAiLiveSessionOptions,
   type OpenAiLiveStats,

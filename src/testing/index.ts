@@ -2,6 +2,7 @@
 export { FakeClock } from '../core/clock.js';
 export { sequentialIds } from '../core/ids.js';
 export * from './energy-vad.js';
+export * from './fake-gemini-live.js';
 export * from './fake-openai-live.js';
 export * from './fake-openai-realtime.js';
 export * from './fake-twilio/index.js';
