@@ -111,6 +111,9 @@ export function createApp(env: Env = process.env, overrides: AppOverrides = {}):
           },
         ],
       },
+      gemini: env.GEMINI_API_KEY
+        ? { apiKey: env.GEMINI_API_KEY, baseUrl: env.GEMINI_VOICE_URL || undefined }
+        : undefined,
       openai: openaiKey
         ? {
             apiKey: openaiKey,

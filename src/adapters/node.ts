@@ -91,25 +91,30 @@ export function attachMediaStreams(server: Server, options: MediaStreamOptions):
           onModelLost: async (lost) => {
             const callId = bridge.start?.customParameters.callId;
             if (!callId) return null;
-            const next = await orchestrator.failoverProvider(callId, lost);
-            if (!next) {
-              // Nobody left to talk: the caller hears the fallback instead of silence.
-              const callSid = bridge.start?.callSid;
-              if (callSid) await orchestrator.playFallback(callSid);
-              return null;
+            // Reconnect or move on, until a session connects or no provider is left.
+            let current = { provider: lost.provider, reason: lost.reason, attempt: lost.attempt };
+            for (let tries = 0; tries < 4; tries++) {
+              const next = await orchestrator.failoverProvider(callId, current);
+              if (!next) break;
+              const opened = sessions.open(next, { callId, history: lost.history });
+              try {
+                await opened.ready;
+                return opened.session;
+              } catch (error) {
+                const code = isSteadyCallError(error) ? error.code : 'error';
+                log.warn({ provider: next, code }, 'failover connect failed');
+                await opened.session.close('connect failed').catch(() => undefined);
+                current = {
+                  provider: next,
+                  reason: `connect failed (${code})`,
+                  attempt: current.attempt + 1,
+                };
+              }
             }
-            const opened = sessions.open(next, { callId, history: lost.history });
-            try {
-              await opened.ready;
-              return opened.session;
-            } catch (error) {
-              log.warn(
-                { provider: next, code: isSteadyCallError(error) ? error.code : 'error' },
-                'failover connect failed',
-              );
-              await opened.session.close('connect failed').catch(() => undefined);
-              return null;
-            }
+            // Nobody left to talk: the caller hears the fallback instead of silence.
+            const callSid = bridge.start?.callSid;
+            if (callSid) await orchestrator.playFallback(callSid);
+            return null;
           },
           onStart: async (start) => {
             const { callId, provider } = await orchestrator.authorizeStream(start.customParameters);

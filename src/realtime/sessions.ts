@@ -1,6 +1,7 @@
 import { type Clock, systemClock, type TimerHandle } from '../core/clock.js';
 import { type Logger, silentLogger } from '../core/logger.js';
 import type { AiProvider } from '../core/types.js';
+import { GeminiLiveSession } from './providers/gemini-live.js';
 import { OpenAiLiveSession } from './providers/openai-live.js';
 import { OpenAiRealtimeSession } from './providers/openai-realtime.js';
 import type { ConversationTurn, RealtimeSession, RealtimeSessionConfig } from './session.js';
@@ -24,6 +25,12 @@ export interface RealtimeProvidersOptions {
   socketFactory: SocketFactory;
   /** Instructions, voice, tools and greeting shared by every provider. */
   config?: RealtimeSessionConfig;
+  gemini?: {
+    apiKey: string;
+    /** `httpOptions.baseUrl` of the Gemini client (a loopback fake in tests). */
+    baseUrl?: string;
+    config?: RealtimeSessionConfig;
+  };
   openai?: {
     apiKey: string;
     /** The Live API (default) or the older Realtime API. */
@@ -66,9 +73,27 @@ export function realtimeSessionFactory(options: RealtimeProvidersOptions): Realt
         ? new OpenAiRealtimeSession({ ...common, ...(url ? { url } : {}) })
         : new OpenAiLiveSession({ ...common, ...(url ? { url } : {}) });
     }
+    if (provider === 'gemini' && options.gemini) {
+      const { apiKey, baseUrl } = options.gemini;
+      const config = {
+        ...options.config,
+        ...options.gemini.config,
+        ...(context.history?.length ? { history: context.history, greeting: undefined } : {}),
+      };
+      return new GeminiLiveSession({
+        apiKey,
+        config,
+        clock: options.clock,
+        logger: options.logger,
+        ...(baseUrl ? { baseUrl } : {}),
+      });
+    }
     throw new Error(`No realtime provider configured for "${provider}"`);
   };
-  const providers: AiProvider[] = options.openai ? ['openai'] : [];
+  const providers: AiProvider[] = [
+    ...(options.gemini ? (['gemini'] as const) : []),
+    ...(options.openai ? (['openai'] as const) : []),
+  ];
   return Object.assign(open, { providers });
 }
 

@@ -4,7 +4,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type TwilioSDK from 'twilio';
-import type { BridgeSession, TurnMetrics } from '../realtime/bridge.js';
+import type { BridgeSession, FailoverEvent, TurnMetrics } from '../realtime/bridge.js';
+import { FakeGeminiLiveServer } from './fake-gemini-live.js';
 import { FAKE_OPENAI_API_KEY, FakeOpenAILiveServer } from './fake-openai-live.js';
 import { FakeOpenAIRealtimeServer } from './fake-openai-realtime.js';
 import { FAKE_AUTH_TOKEN, FakeTwilio } from './fake-twilio/index.js';
@@ -53,6 +54,10 @@ export interface CallSimulatorOptions {
   statusDuplicates?: number;
   /** Extra environment for the app. */
   env?: Record<string, string>;
+  /** Also run a fake Gemini Live server and configure the app with it (for failover). */
+  gemini?: boolean;
+  /** The provider calls start on (sets `ai.provider.preferred` through the ops API). */
+  prefer?: 'openai' | 'gemini';
 }
 
 /** What happened during a simulated call. */
@@ -62,6 +67,8 @@ export interface CallReport {
   provider: string | undefined;
   timeline: { atMs: number; event: string }[];
   turns: TurnMetrics[];
+  /** Mid-call provider switches (reconnects included), with the gap the caller heard. */
+  failovers: FailoverEvent[];
   bargeIns: number;
   truncations: { itemId: string; audioEndMs: number; accepted: boolean }[];
   toolOutputs: { callId: string; output: string }[];
@@ -88,9 +95,10 @@ export class CallSimulator {
   readonly baseUrl: string;
   readonly twilio: FakeTwilio;
   readonly model: FakeOpenAILiveServer | FakeOpenAIRealtimeServer;
+  readonly gemini: FakeGeminiLiveServer | null;
   readonly #server: Server;
   readonly #media: { close(): Promise<void> } | undefined;
-  readonly #bridges: { bridge: BridgeSession; turns: TurnMetrics[] }[];
+  readonly #bridges: { bridge: BridgeSession; turns: TurnMetrics[]; failovers: FailoverEvent[] }[];
   readonly #hooks: Hooks;
 
   private constructor(init: {
@@ -99,9 +107,11 @@ export class CallSimulator {
     model: FakeOpenAILiveServer | FakeOpenAIRealtimeServer;
     server: Server;
     media: { close(): Promise<void> } | undefined;
-    bridges: { bridge: BridgeSession; turns: TurnMetrics[] }[];
+    bridges: { bridge: BridgeSession; turns: TurnMetrics[]; failovers: FailoverEvent[] }[];
     hooks: Hooks;
+    gemini: FakeGeminiLiveServer | null;
   }) {
+    this.gemini = init.gemini;
     this.#bridges = init.bridges;
     this.#hooks = init.hooks;
     this.baseUrl = init.baseUrl;
@@ -134,6 +144,10 @@ export class CallSimulator {
             ...(options.tool ? { tools: [options.tool] } : {}),
           });
     const hooks: Hooks = { whileAnswered: null };
+    const gemini =
+      options.gemini || options.prefer === 'gemini'
+        ? await FakeGeminiLiveServer.start({ responseAudioMs })
+        : null;
     const duplicates = options.statusDuplicates ?? 2;
     const twilio = await FakeTwilio.start({
       duplicates,
@@ -155,23 +169,35 @@ export class CallSimulator {
       API_TOKEN: SIMULATOR_API_TOKEN,
       OPS_TOKEN: SIMULATOR_OPS_TOKEN,
       LOG_LEVEL: 'silent',
+      ...(gemini ? { GEMINI_API_KEY: 'fake-gemini-key-0123456789', GEMINI_VOICE_URL: gemini.baseUrl } : {}),
       ...options.env,
     };
     const app = await options.app(env, { twilioClient: twilio.client({ timeout: 5000 }) });
     server.on('request', app.handler);
-    const bridges: { bridge: BridgeSession; turns: TurnMetrics[] }[] = [];
+    const bridges: { bridge: BridgeSession; turns: TurnMetrics[]; failovers: FailoverEvent[] }[] = [];
     const media = app.attachMedia?.(server, {
       onBridge: (bridge) => {
-        const entry = { bridge, turns: [] as TurnMetrics[] };
+        const entry = { bridge, turns: [] as TurnMetrics[], failovers: [] as FailoverEvent[] };
         bridge.onTurn((t) => entry.turns.push(t));
+        bridge.onFailover((f) => entry.failovers.push(f));
         bridges.push(entry);
       },
     });
-    return new CallSimulator({ baseUrl, twilio, model, server, media, bridges, hooks });
+    if (options.prefer) {
+      await fetch(`${baseUrl}/ops/flags/ai.provider.preferred`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${SIMULATOR_OPS_TOKEN}` },
+        body: JSON.stringify({ value: options.prefer }),
+      });
+    }
+    return new CallSimulator({ baseUrl, twilio, model, server, media, bridges, hooks, gemini });
   }
 
   /** Places a call through `POST /calls-start` and plays `turns` as the caller. */
-  async runCall(turns: readonly CallerTurn[], options: { to?: string } = {}): Promise<CallReport> {
+  async runCall(
+    turns: readonly CallerTurn[],
+    options: { to?: string; failProviderAfterTurn?: { turn: number; provider: 'openai' | 'gemini' } } = {},
+  ): Promise<CallReport> {
     const t0 = Date.now();
     const timeline: CallReport['timeline'] = [];
     const note = (event: string) => timeline.push({ atMs: Date.now() - t0, event });
@@ -223,6 +249,15 @@ export class CallSimulator {
         } else {
           await stream.play(silence(turn.pauseMs ?? 2500));
         }
+        const fail = options.failProviderAfterTurn;
+        if (fail && fail.turn === i + 1) {
+          // After the turn and its answer, the provider goes down for good: its sockets die and
+          // it refuses new ones.
+          const server = fail.provider === 'gemini' ? this.gemini : this.model;
+          server?.failHandshake();
+          server?.drop();
+          note(`${fail.provider} goes down`);
+        }
       }
       note('caller hangs up');
       if (stream.isOpen) await stream.stop();
@@ -251,6 +286,7 @@ export class CallSimulator {
       provider,
       timeline,
       turns: turnsMeasured,
+      failovers: entry?.failovers ?? [],
       bargeIns: bridge?.stats.bargeIns ?? 0,
       truncations: record && 'truncations' in record ? [...record.truncations] : [],
       toolOutputs: record && 'functionOutputs' in record ? [...record.functionOutputs] : [],
@@ -274,6 +310,7 @@ export class CallSimulator {
     await this.#media?.close();
     await this.twilio.close();
     await this.model.close();
+    await this.gemini?.close();
     this.#server.closeAllConnections();
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));
   }
