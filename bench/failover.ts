@@ -1,7 +1,9 @@
 // bench/failover: the gap a caller hears when the model's socket dies mid-call, over many
 // simulated failures. Real loopback sockets: the Node media-stream server, a fake Twilio media
 // stream and a fake OpenAI Realtime server whose connections are terminated mid-call.
-//   npx tsx bench/failover.ts [failures=50]
+//   npx tsx bench/failover.ts [failures=50] [--to gemini]
+// Default: the provider is still up, so the call reconnects to it. With --to gemini, OpenAI also
+// refuses new sockets, so the call moves to Gemini (real @google/genai client, loopback fake).
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { attachMediaStreams } from '../src/adapters/node.js';
@@ -14,12 +16,14 @@ import type { TelephonyProvider } from '../src/telephony/provider.js';
 import {
   FAKE_AUTH_TOKEN,
   FAKE_OPENAI_API_KEY,
+  FakeGeminiLiveServer,
   FakeOpenAIRealtimeServer,
   FakeTwilioMediaClient,
   speechLike,
 } from '../src/testing/index.js';
 
-const FAILURES = Number(process.argv[2] ?? 50);
+const FAILURES = Number(process.argv[2] && !process.argv[2].startsWith('--') ? process.argv[2] : 50);
+const toGemini = process.argv.includes('--to') && process.argv[process.argv.indexOf('--to') + 1] === 'gemini';
 const telephony: TelephonyProvider = {
   createCall: async () => ({ callSid: `CA${'1'.repeat(32)}`, status: 'queued' }),
   hangUp: async () => {},
@@ -29,6 +33,7 @@ const telephony: TelephonyProvider = {
 
 const model = await FakeOpenAIRealtimeServer.start({ apiKey: FAKE_OPENAI_API_KEY, recordAudio: false });
 const endReasons: string[] = [];
+const gemini = toGemini ? await FakeGeminiLiveServer.start({ recordAudio: false }) : null;
 const server = createServer();
 await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -36,6 +41,7 @@ const sessions = new WarmSessions({
   factory: realtimeSessionFactory({
     socketFactory: wsSocketFactory(),
     openai: { apiKey: FAKE_OPENAI_API_KEY, api: 'realtime', url: model.url },
+    ...(gemini ? { gemini: { apiKey: 'fake-gemini-key-0123456789', baseUrl: gemini.baseUrl } } : {}),
   }),
 });
 const orchestrator = new CallOrchestrator({
@@ -72,6 +78,7 @@ for (let i = 0; i < FAILURES; i++) {
   const before = failovers.length;
   const speech = speechLike({ durationMs: 400 + ((i * 37) % 400), seed: i + 1 });
   framesSent += await client.play(speech);
+  if (toGemini) model.failHandshake(); // OpenAI is down for good: no reconnect possible
   model.drop(); // the model's socket dies mid-call, at a varying point
   framesSent += await client.play(speechLike({ durationMs: 600, seed: 1000 + i }));
   const deadline = Date.now() + 5000;
@@ -79,24 +86,38 @@ for (let i = 0; i < FAILURES; i++) {
   if (failovers.length === before) lostCalls++;
   await client.stop();
   await client.close();
+  model.resume();
 }
 await new Promise((r) => setTimeout(r, 200));
 
 const gaps = failovers.map((f) => f.gapMs).sort((a, b) => a - b);
 const pct = (p: number) => gaps[Math.min(gaps.length - 1, Math.floor(p * gaps.length))] ?? Number.NaN;
-console.log(`bench/failover: ${FAILURES} calls, the model socket terminated once in each (loopback fake OpenAI Realtime)`);
+console.log(
+  `bench/failover: ${FAILURES} calls, the model socket terminated once in each (loopback fake OpenAI Realtime)${toGemini ? '; OpenAI refuses new sockets, so each call moves to Gemini' : '; each call reconnects to OpenAI'}`,
+);
+console.log(
+  `switches: ${[...new Set(failovers.map((f) => `${f.from.provider} -> ${f.to.provider}`))].join(', ')}`,
+);
 console.log(`failovers completed: ${failovers.length}/${FAILURES}; calls left without a model: ${lostCalls}`);
-console.log(`gap (loss -> replacement connected and wired): p50 ${pct(0.5)} ms, p99 ${pct(0.99)} ms, max ${gaps.at(-1)} ms`);
-const received = model.sessions.reduce((n, session) => n + session.audioBytes, 0) / 160;
+console.log(
+  `gap (loss -> replacement connected and wired): p50 ${pct(0.5)} ms, p99 ${pct(0.99)} ms, max ${gaps.at(-1)} ms`,
+);
+// In 20 ms frames: OpenAI gets 160 bytes of mu-law per frame, Gemini 640 bytes of 16 kHz PCM16.
+const received =
+  model.sessions.reduce((n, session) => n + session.audioBytes, 0) / 160 +
+  (gemini?.sessions.reduce((n, session) => n + session.audioBytes, 0) ?? 0) / 640;
 const byReason = Object.entries(
   endReasons.reduce<Record<string, number>>((acc, r) => ({ ...acc, [r]: (acc[r] ?? 0) + 1 }), {}),
 );
 console.log(
   `caller frames played ${framesSent}, received by the model sessions ${Math.round(received)}: ${received >= framesSent ? 'none lost' : `${framesSent - Math.round(received)} LOST`} (the last 200 ms before a loss are replayed to the replacement; idle silence frames also count as received)`,
 );
-console.log(`bridges ended: ${byReason.map(([r, n]) => `${r} x${n}`).join(', ')} (twilio_stop = the caller hung up; the leg was never dropped)`);
+console.log(
+  `bridges ended: ${byReason.map(([r, n]) => `${r} x${n}`).join(', ')} (twilio_stop = the caller hung up; the leg was never dropped)`,
+);
 await media.close();
 await sessions.closeAll();
 await model.close();
+await gemini?.close();
 server.closeAllConnections();
 await new Promise<void>((resolve) => server.close(() => resolve()));
