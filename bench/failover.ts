@@ -106,9 +106,9 @@ console.log(
 const received =
   model.sessions.reduce((n, session) => n + session.audioBytes, 0) / 160 +
   (gemini?.sessions.reduce((n, session) => n + session.audioBytes, 0) ?? 0) / 640;
-const byReason = Object.entries(
-  endReasons.reduce<Record<string, number>>((acc, r) => ({ ...acc, [r]: (acc[r] ?? 0) + 1 }), {}),
-);
+const reasonCounts = new Map<string, number>();
+for (const r of endReasons) reasonCounts.set(r, (reasonCounts.get(r) ?? 0) + 1);
+const byReason = [...reasonCounts];
 console.log(
   `caller frames played ${framesSent}, received by the model sessions ${Math.round(received)}: ${received >= framesSent ? 'none lost' : `${framesSent - Math.round(received)} LOST`} (the last 200 ms before a loss are replayed to the replacement; idle silence frames also count as received)`,
 );

@@ -4,6 +4,13 @@ export * from './base64.js';
 export * from './bridge.js';
 export * from './playback.js';
 export {
+  GeminiLiveSession,
+  type GeminiLiveSessionOptions,
+  type GeminiLiveState,
+  type GeminiLiveStats,
+  type GeminiLiveVad,
+} from './providers/gemini-live.js';
+export {
   type GeminiLiveCallbacks,
   type GeminiLiveConnect,
   type GeminiLiveConnection,
@@ -13,13 +20,6 @@ export {
   type GoogleGenAiConnectOptions,
   googleGenAiConnect,
 } from './providers/gemini-live-connect.js';
-export {
-  GeminiLiveSession,
-  type GeminiLiveSessionOptions,
-  type GeminiLiveState,
-  type GeminiLiveStats,
-  type GeminiLiveVad,
-} from './providers/gemini-live.js';
 export { DEFAULT_GEMINI_LIVE_MODEL, type GeminiLiveSetupOptions } from './providers/gemini-live-wire.js';
 export {
   OpenAiLiveSession,
