@@ -91,6 +91,16 @@ export function attachMediaStreams(server: Server, options: MediaStreamOptions):
           onModelLost: async (lost) => {
             const callId = bridge.start?.customParameters.callId;
             if (!callId) return null;
+            if (lost.planned) {
+              // Renewal near the session's maximum length: same provider, conversation replayed.
+              const renewed = sessions.open(lost.provider, { callId, history: lost.history });
+              try {
+                await renewed.ready;
+                return renewed.session;
+              } catch {
+                await renewed.session.close('connect failed').catch(() => undefined);
+              }
+            }
             // Reconnect or move on, until a session connects or no provider is left.
             let current = { provider: lost.provider, reason: lost.reason, attempt: lost.attempt };
             for (let tries = 0; tries < 4; tries++) {

@@ -34,8 +34,10 @@ export interface TurnMetrics {
 export interface ModelLost {
   provider: AiProvider;
   api: RealtimeApi;
-  /** `closed: <reason>` or `stalled`. */
+  /** `closed: <reason>`, `stalled`, or `renewal` (planned: the session is near its maximum length). */
   reason: string;
+  /** True for a planned renewal: nothing failed, so no breaker should count it. */
+  planned: boolean;
   /** The conversation so far (from transcripts), to replay into the replacement. */
   history: ConversationTurn[];
   /** 1 for the first loss in this call, then 2, ... */
@@ -88,6 +90,13 @@ export interface BridgeOptions {
    * audio is buffered meanwhile; the caller's leg is never dropped by the bridge itself.
    */
   onModelLost?: (lost: ModelLost) => Promise<RealtimeSession | null>;
+  /**
+   * Renew a session this long before it expires (its `expiresAt`, or the API's documented maximum:
+   * 60 min for the Realtime API). Default 60 000; 0 = never.
+   */
+  renewBeforeMs?: number;
+  /** Mu-law audio played to the caller when a failover starts (e.g. "one moment, please"). */
+  filler?: Uint8Array;
   /** No model audio this long after the caller stopped speaking counts as a stalled model. Default 8000; 0 = off. */
   stallTimeoutMs?: number;
   /** Caller frames kept while the session is being set up (oldest dropped). Default 250 (5 s). */
@@ -95,6 +104,9 @@ export interface BridgeOptions {
   clock?: Clock;
   logger?: Logger;
 }
+
+/** Documented session maximums, used when a session does not say when it expires. */
+const MAX_SESSION_MS: Partial<Record<RealtimeApi, number>> = { 'openai-realtime': 60 * 60_000 };
 
 /** Caller frames replayed to a replacement session: 200 ms. */
 const REPLAY_FRAMES = 10;
@@ -140,6 +152,7 @@ export class BridgeSession {
    */
   readonly #recentInbound: Uint8Array[] = [];
   #stallTimer: TimerHandle | null = null;
+  #renewTimer: TimerHandle | null = null;
   readonly #maxLeadMs: number;
   readonly #markEveryMs: number;
   #session: RealtimeSession | null = null;
@@ -306,7 +319,39 @@ export class BridgeSession {
     return this.#partial ? [...this.#history, { ...this.#partial }] : [...this.#history];
   }
 
+  /** Schedules the renewal of a session near its end (checked again until its expiry is known). */
+  #scheduleRenewal(session: RealtimeSession, wiredAt: number, tries = 0): void {
+    const before = this.#options.renewBeforeMs ?? 60_000;
+    if (before <= 0 || !this.#options.onModelLost) return;
+    const max = MAX_SESSION_MS[session.api];
+    const expiresAt = session.expiresAt ?? (max === undefined ? undefined : wiredAt + max);
+    if (expiresAt === undefined) {
+      // The Live API says when the session ends once it started: look again shortly.
+      if (tries < 12) {
+        this.#renewTimer = this.#clock.setTimeout(
+          () => this.#scheduleRenewal(session, wiredAt, tries + 1),
+          5_000,
+        );
+      }
+      return;
+    }
+    const wait = Math.max(0, expiresAt - before - this.#clock.now());
+    this.#renewTimer = this.#clock.setTimeout(() => this.#renewWhenQuiet(session, 0), wait);
+  }
+
+  /** Swaps the session between replies, not in the middle of one (waits up to 10 s for a pause). */
+  #renewWhenQuiet(session: RealtimeSession, waited: number): void {
+    this.#renewTimer = null;
+    if (this.#session !== session || this.#ended) return;
+    if ((this.#responding || this.#queue.length > 0) && waited < 10_000) {
+      this.#renewTimer = this.#clock.setTimeout(() => this.#renewWhenQuiet(session, waited + 500), 500);
+      return;
+    }
+    void this.#lose('renewal', true);
+  }
+
   #wire(session: RealtimeSession): void {
+    this.#scheduleRenewal(session, this.#clock.now());
     const d = this.#sessionDisposables;
     d.push(session.on('audio', (e) => this.#fromModel(e.mulaw, e.itemId, e.responseId)));
     d.push(session.on('speechStarted', () => this.#onSpeechStarted()));
@@ -429,7 +474,7 @@ export class BridgeSession {
     if (this.#twilio.readyState === SocketState.OPEN) this.#twilio.send(twilioClearMessage(this.#streamSid));
     const heard = this.#playback.cleared();
     this.#sinceMarkMs = 0;
-    if (heard) session.truncate(heard.itemId, Math.floor(heard.playedMs));
+    if (heard && heard.itemId !== 'filler') session.truncate(heard.itemId, Math.floor(heard.playedMs));
     session.cancelResponse();
     this.#bargeIns.emit(heard ? { itemId: heard.itemId, playedMs: heard.playedMs } : {});
   }
@@ -460,16 +505,26 @@ export class BridgeSession {
   }
 
   /** The model session failed: replace it (failover) or end the bridge. */
-  async #lose(reason: string): Promise<void> {
+  async #lose(reason: string, planned = false): Promise<void> {
     const lost = this.#session;
     if (!lost || this.#ended) return;
     this.#disarmStall();
+    if (this.#renewTimer !== null) this.#clock.clearTimeout(this.#renewTimer);
+    this.#renewTimer = null;
     for (const d of this.#sessionDisposables.splice(0)) d.dispose();
     this.#session = null;
     this.#queue.length = 0;
     this.#responding = false;
     this.#pendingInbound.unshift(...this.#recentInbound.splice(0));
     void lost.close(reason).catch(() => undefined);
+    if (!planned && this.#options.filler) {
+      // Something to hear while the next model connects.
+      for (let offset = 0; offset < this.#options.filler.length; offset += TWILIO_FRAME_BYTES) {
+        const bytes = this.#options.filler.subarray(offset, offset + TWILIO_FRAME_BYTES);
+        this.#queue.push({ bytes, itemId: 'filler', responseId: undefined, turnKey: undefined });
+      }
+      this.#pump();
+    }
     const onLost = this.#options.onModelLost;
     if (!onLost) {
       await this.end('model_closed');
@@ -482,8 +537,9 @@ export class BridgeSession {
         provider: lost.provider,
         api: lost.api,
         reason,
+        planned,
         history: this.history,
-        attempt: ++this.#losses,
+        attempt: planned ? this.#losses : ++this.#losses,
       });
     } catch (error) {
       this.#log.warn({ err: error }, 'failover failed');
@@ -537,6 +593,8 @@ export class BridgeSession {
     if (this.#startTimer !== null) this.#clock.clearTimeout(this.#startTimer);
     this.#startTimer = null;
     this.#disarmStall();
+    if (this.#renewTimer !== null) this.#clock.clearTimeout(this.#renewTimer);
+    this.#renewTimer = null;
     for (const d of [...this.#disposables.splice(0), ...this.#sessionDisposables.splice(0)]) d.dispose();
     this.#queue.length = 0;
     this.#pendingInbound.length = 0;

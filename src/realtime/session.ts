@@ -65,6 +65,8 @@ export type RealtimeEventName = keyof RealtimeSessionEvents;
 export interface RealtimeSession {
   readonly provider: AiProvider;
   readonly api: RealtimeApi;
+  /** When the provider will end this session (epoch ms), once known: the bridge renews it before. */
+  readonly expiresAt?: number | undefined;
   /** Opens the socket and completes the handshake (e.g. waits for `session.started`). Rejects on timeout. */
   connect(options?: { signal?: AbortSignal }): Promise<void>;
   /** Caller audio: 8 kHz mu-law, any length (normally a 20 ms Twilio frame). Never blocks. */

@@ -25,6 +25,8 @@ export class ScriptedRealtimeSession implements RealtimeSession {
   readonly truncations: { itemId: string; audioEndMs: number }[] = [];
   readonly toolResults: { callId: string; output: unknown }[] = [];
   cancels = 0;
+  /** Set to make the bridge renew the session before this time (epoch ms). */
+  expiresAt: number | undefined;
   closed: string | null = null;
   readonly #events = new Map<RealtimeEventName, EventSource<never>>();
 

@@ -11,11 +11,21 @@ const flush = async () => {
   for (let i = 0; i < 10; i++) await Promise.resolve();
 };
 
-function setup(onModelLost?: (lost: ModelLost) => Promise<RealtimeSession | null>) {
+function setup(
+  onModelLost?: (lost: ModelLost) => Promise<RealtimeSession | null>,
+  extra: { filler?: Uint8Array; expiresAt?: number } = {},
+) {
   const clock = new FakeClock(0);
   const [twilio, bridgeEnd] = memorySocketPair();
   const first = new ScriptedRealtimeSession('openai-live');
-  const bridge = new BridgeSession({ twilio: bridgeEnd, clock, onStart: async () => first, onModelLost });
+  first.expiresAt = extra.expiresAt;
+  const bridge = new BridgeSession({
+    twilio: bridgeEnd,
+    clock,
+    onStart: async () => first,
+    onModelLost,
+    filler: extra.filler,
+  });
   let seq = 0;
   const send = (event: Record<string, unknown>) =>
     twilio.send(JSON.stringify({ sequenceNumber: String(++seq), streamSid: STREAM_SID, ...event }));
@@ -41,7 +51,7 @@ function setup(onModelLost?: (lost: ModelLost) => Promise<RealtimeSession | null
         payload: b64(new Uint8Array(160).fill(fill)),
       },
     });
-  return { clock, bridge, first, media, bridgeEnd };
+  return { clock, bridge, first, media, bridgeEnd, twilio };
 }
 
 describe('BridgeSession failover', () => {
@@ -76,6 +86,7 @@ describe('BridgeSession failover', () => {
         provider: 'openai',
         api: 'openai-live',
         reason: 'closed: connection_lost',
+        planned: false,
         attempt: 1,
         history: [
           { role: 'user', text: 'I need to change my order' },
@@ -129,5 +140,43 @@ describe('BridgeSession failover', () => {
     t.first.emit('closed', { reason: 'expired', expected: false });
     expect(await t.bridge.done).toBe('model_lost');
     expect(t.clock.pendingTimers).toBe(0);
+  });
+
+  it('plays the filler to the caller while the replacement connects', async () => {
+    const t = setup(() => new Promise(() => {}), { filler: new Uint8Array(800).fill(0x55) });
+    await flush();
+    t.first.emit('closed', { reason: 'connection_lost', expected: false });
+    await flush();
+    const media = t.bridgeEnd.sent
+      .map((m) => JSON.parse(m) as { event: string })
+      .filter((m) => m.event === 'media');
+    expect(media).toHaveLength(5); // 100 ms of filler in 20 ms frames
+  });
+
+  it('renews a session before it expires, between replies, without counting a failure', async () => {
+    const second = new ScriptedRealtimeSession('openai-live');
+    const losses: ModelLost[] = [];
+    const t = setup(
+      async (lost) => {
+        losses.push(lost);
+        return second;
+      },
+      { expiresAt: 30 * 60_000 },
+    );
+    await flush();
+    t.first.emit('transcript', { role: 'user', text: 'hi', final: true });
+    await t.clock.advance(29 * 60_000 - 1);
+    expect(losses).toEqual([]);
+    // A reply is streaming at the renewal time: the swap waits for it to end.
+    t.first.emit('audio', { mulaw: new Uint8Array(160) });
+    await t.clock.advance(1);
+    expect(losses).toEqual([]);
+    t.first.emit('responseDone', {});
+    await t.clock.advance(600);
+    await flush();
+    expect(losses).toMatchObject([
+      { reason: 'renewal', planned: true, history: [{ role: 'user', text: 'hi' }] },
+    ]);
+    expect(t.bridge.stats.failovers).toBe(1);
   });
 });
