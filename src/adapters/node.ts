@@ -121,6 +121,31 @@ export function attachMediaStreams(server: Server, options: MediaStreamOptions):
                 };
               }
             }
+            // Last tier: an OpenAI Live session that failed can still fall back to OpenAI's older
+            // Realtime API (another endpoint and protocol), when the breaker allows OpenAI at all.
+            if (lost.api === 'openai-live' && sessions.supports('openai')) {
+              const peek = await orchestrator.breaker('openai').peek();
+              if (peek.state !== 'open' || peek.retryAfterMs === 0) {
+                const older = sessions.open('openai', {
+                  callId,
+                  history: lost.history,
+                  openaiApi: 'realtime',
+                });
+                try {
+                  await older.ready;
+                  await orchestrator.incidents.record({
+                    severity: 'warning',
+                    provider: 'openai',
+                    code: 'ai_failover',
+                    message: `Call ${callId}: continuing on the OpenAI Realtime API`,
+                    callId,
+                  });
+                  return older.session;
+                } catch {
+                  await older.session.close('connect failed').catch(() => undefined);
+                }
+              }
+            }
             // Nobody left to talk: the caller hears the fallback instead of silence.
             const callSid = bridge.start?.callSid;
             if (callSid) await orchestrator.playFallback(callSid);

@@ -17,6 +17,8 @@ export interface SessionContext {
   callId: string;
   /** Conversation to replay (failover, renewal). */
   history?: readonly ConversationTurn[];
+  /** Which OpenAI API to speak, overriding the configured one (the last failover tier). */
+  openaiApi?: 'live' | 'realtime';
 }
 
 /** How to reach each realtime provider. */
@@ -37,6 +39,8 @@ export interface RealtimeProvidersOptions {
     api?: 'live' | 'realtime';
     /** Override of the socket URL (a loopback fake in tests). */
     url?: string;
+    /** URL overrides per API, for the failover tier that switches API (tests). */
+    urls?: Partial<Record<'live' | 'realtime', string>>;
     config?: RealtimeSessionConfig;
   };
   clock?: Clock;
@@ -55,7 +59,10 @@ export interface RealtimeProvidersOptions {
 export function realtimeSessionFactory(options: RealtimeProvidersOptions): RealtimeSessionFactory {
   const open = (provider: AiProvider, context: SessionContext): RealtimeSession => {
     if (provider === 'openai' && options.openai) {
-      const { apiKey, url, api } = options.openai;
+      const { apiKey } = options.openai;
+      const api = context.openaiApi ?? options.openai.api ?? 'live';
+      // A URL override belongs to the configured API; the other API uses its default endpoint.
+      const url = api === (options.openai.api ?? 'live') ? options.openai.url : options.openai.urls?.[api];
       const config = {
         ...options.config,
         ...options.openai.config,
