@@ -32,6 +32,7 @@ import { isMainThread, parentPort, Worker } from 'node:worker_threads';
 import { WebSocket, WebSocketServer } from 'ws';
 import { type Disposable, EventSource } from '../src/core/disposable.js';
 import type { AiProvider } from '../src/core/types.js';
+import { createMulawToPcm16k, createPcm24kToMulaw, createResampler } from '../src/realtime/audio/index.js';
 import { BridgeSession } from '../src/realtime/bridge.js';
 import type {
   RealtimeApi,
@@ -82,6 +83,23 @@ type WorkerMessage =
 
 // --- the echo "model" -----------------------------------------------------------------------------
 
+/**
+ * The Gemini path's extra work per frame, in process: caller mu-law -> PCM16 16 kHz (what Gemini
+ * takes), and a 24 kHz PCM16 reply (made here by upsampling that input) -> mu-law 8 kHz (what
+ * Twilio plays). The transcoded reply is computed and then dropped, and the original frame echoed,
+ * so the callers' integrity checks still hold while the cost is real.
+ */
+class Transcoder {
+  readonly #in = createMulawToPcm16k();
+  readonly #up = createResampler(16_000, 24_000);
+  readonly #out = createPcm24kToMulaw();
+  checksum = 0;
+  run(mulaw: Uint8Array): void {
+    const reply = this.#out.process(this.#up.process(this.#in.process(mulaw)));
+    this.checksum = (this.checksum + (reply[0] ?? 0)) | 0;
+  }
+}
+
 /** An in-process model that speaks back every frame at once, as one item per call. */
 class EchoSession implements RealtimeSession {
   readonly provider: AiProvider = 'openai';
@@ -90,13 +108,17 @@ class EchoSession implements RealtimeSession {
   readonly #events = new Map<RealtimeEventName, EventSource<never>>();
   #closed = false;
 
-  constructor(callSid: string) {
+  readonly #transcoder: Transcoder | null;
+
+  constructor(callSid: string, transcode = false) {
     this.#itemId = `echo-${callSid}`;
+    this.#transcoder = transcode ? new Transcoder() : null;
   }
 
   async connect(): Promise<void> {}
 
   appendAudio(mulaw: Uint8Array): void {
+    this.#transcoder?.run(mulaw);
     this.#emit('audio', { mulaw, itemId: this.#itemId });
   }
 
@@ -465,14 +487,15 @@ async function mainThread(): Promise<void> {
   const collected = new FinalizationRegistry<void>(() => {
     bridgeCount.collected++;
   });
-  ours.on('connection', (ws) => {
+  const oursTranscoding = new WebSocketServer(serverOptions);
+  const onConnection = (transcode: boolean) => (ws: WebSocket) => {
     let session: EchoSession | null = null;
     const bridge = new BridgeSession({
       twilio: ws as unknown as SocketLike,
       // Marks come back at once (instant playback), so a lead of a minute never throttles.
       maxLeadMs: 60_000,
       onStart: async (start) => {
-        session = new EchoSession(start.callSid);
+        session = new EchoSession(start.callSid, transcode);
         return session;
       },
     });
@@ -485,7 +508,9 @@ async function mainThread(): Promise<void> {
       bridgeCount.listenersLeft += (session as EchoSession | null)?.listenerCount ?? 0;
       endReasons.set(reason, (endReasons.get(reason) ?? 0) + 1);
     });
-  });
+  };
+  ours.on('connection', onConnection(false));
+  oursTranscoding.on('connection', onConnection(true));
 
   // --- server B: the plain ws relay ---------------------------------------------------------------
   const relay = new WebSocketServer(serverOptions);
@@ -509,9 +534,19 @@ async function mainThread(): Promise<void> {
   });
 
   // Both are already binding: wait for the two at once, or the second's 'listening' may be missed.
-  const [oursPort, relayPort] = await Promise.all([listen(ours), listen(relay)]);
+  const [oursPort, relayPort, transcodingPort] = await Promise.all([
+    listen(ours),
+    listen(relay),
+    listen(oursTranscoding),
+  ]);
   const contenders: Contender[] = [
     { name: 'steadycall', server: ours, port: oursPort, open: () => ours.clients.size },
+    {
+      name: 'sc+gemini',
+      server: oursTranscoding,
+      port: transcodingPort,
+      open: () => oursTranscoding.clients.size,
+    },
     { name: 'ws relay', server: relay, port: relayPort, open: () => relay.clients.size },
   ];
 
@@ -668,6 +703,7 @@ async function mainThread(): Promise<void> {
   };
   const a = summarize('steadycall');
   const b = summarize('ws relay');
+  const g = summarize('sc+gemini');
 
   console.log('');
   console.log(
@@ -675,6 +711,7 @@ async function mainThread(): Promise<void> {
   );
   for (const [name, s] of [
     ['steadycall', a],
+    ['sc+gemini', g],
     ['ws relay', b],
   ] as const) {
     console.log(
@@ -698,6 +735,10 @@ async function mainThread(): Promise<void> {
   );
   console.log(
     `per-frame cost, server thread: steadycall ${fmt(a.srvUs, 1)} us, ws relay ${fmt(b.srvUs, 1)} us = ${(a.srvUs / b.srvUs).toFixed(2)}x overall, ${pairedCost.toFixed(2)}x median of per-round ratios`,
+  );
+  const pairedGemini = median(g.perRoundSrvUs.map((us, i) => us / a.perRoundSrvUs[i]!));
+  console.log(
+    `Gemini path (transcoding both ways) per frame: ${fmt(g.srvUs, 1)} us vs OpenAI passthrough ${fmt(a.srvUs, 1)} us = ${pairedGemini.toFixed(2)}x (median of per-round ratios); p99 ${fmt(g.p99, 2)} vs ${fmt(a.p99, 2)} ms`,
   );
   console.log(
     `per-frame cost, whole process (callers included, the same for both): ${fmt(a.procUs, 1)} vs ${fmt(b.procUs, 1)} us = ${(a.procUs / b.procUs).toFixed(2)}x`,
