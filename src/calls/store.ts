@@ -26,7 +26,10 @@ export interface CallRecord {
   /** Highest Twilio `SequenceNumber` applied (null before any). */
   lastSequenceNumber: number | null;
   aiProvider: AiProvider | null;
-  /** Free-form JSON the host app attaches. */
+  /**
+   * Free-form JSON the host app attaches. steadycall appends to `aiProviders` every provider that
+   * served the call, with when and why (`{ provider, at, reason }`), so failovers show on the record.
+   */
   metadata: Record<string, unknown>;
   createdAt: number;
   updatedAt: number;
@@ -91,7 +94,13 @@ export interface CallStore {
   getBySid(callSid: string): Promise<CallRecord | null>;
   /** Links the Twilio CallSid once Twilio accepted the call. */
   attachSid(id: string, callSid: string, now: number): Promise<CallRecord | null>;
-  setAiProvider(id: string, provider: AiProvider | null, now: number): Promise<CallRecord | null>;
+  /** Sets the current AI provider and, for a non-null one, appends it to `metadata.aiProviders`. */
+  setAiProvider(
+    id: string,
+    provider: AiProvider | null,
+    now: number,
+    reason?: string,
+  ): Promise<CallRecord | null>;
   applyStatus(update: StatusUpdate): Promise<StatusApplyResult>;
   /**
    * Optional: applies a status callback and records its idempotency key (in `idempotency_keys`)

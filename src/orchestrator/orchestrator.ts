@@ -448,8 +448,13 @@ export class CallOrchestrator {
       callId,
       context: { attempt: lost.attempt },
     });
-    if (next && next !== call?.aiProvider)
-      await this.stores.calls.setAiProvider(callId, next, this.#clock.now());
+    if (next) {
+      const why =
+        next === lost.provider
+          ? `reconnect after ${lost.reason}`
+          : `failover from ${lost.provider}: ${lost.reason}`;
+      await this.stores.calls.setAiProvider(callId, next, this.#clock.now(), why);
+    }
     return next;
   }
 

@@ -160,6 +160,20 @@ export function callStoreContract(
         });
         expect(await store.setAiProvider('missing', 'openai', T0)).toBeNull();
       });
+
+      it('keeps every provider that served the call in metadata.aiProviders, with when and why', async () => {
+        await store.create({ ...newCall('c2'), metadata: { crm: 'x' } }, T0);
+        await store.setAiProvider('c2', 'gemini', T0 + 1);
+        await store.setAiProvider('c2', 'openai', T0 + 2, 'failover from gemini: closed');
+        const record = await store.setAiProvider('c2', null, T0 + 3);
+        expect(record?.metadata).toEqual({
+          crm: 'x',
+          aiProviders: [
+            { provider: 'gemini', at: T0 + 1, reason: 'chosen' },
+            { provider: 'openai', at: T0 + 2, reason: 'failover from gemini: closed' },
+          ],
+        });
+      });
     });
 
     describe('list', () => {

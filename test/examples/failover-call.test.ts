@@ -49,12 +49,19 @@ describe('mid-call failover through the Express example', () => {
     };
     expect(incidents.incidents.some((i) => i.code === 'ai_failover' && i.provider === 'openai')).toBe(true);
     const calls = (await ops('/ops/calls')) as {
-      calls: { id: string; aiProvider: string; status: string }[];
+      calls: {
+        id: string;
+        aiProvider: string;
+        status: string;
+        metadata: { aiProviders: { provider: string }[] };
+      }[];
     };
-    expect(calls.calls.find((c) => c.id === report.callId)).toMatchObject({
-      aiProvider: 'gemini',
-      status: 'completed',
-    });
+    const record = calls.calls.find((c) => c.id === report.callId);
+    expect(record).toMatchObject({ aiProvider: 'gemini', status: 'completed' });
+    // The record says which providers served the call, in order.
+    const served = record?.metadata.aiProviders.map((p) => p.provider) ?? [];
+    expect(served.at(0)).toBe('openai');
+    expect(served.at(-1)).toBe('gemini');
     const providers = (await ops('/ops/providers')) as {
       providers: { provider: string; failureCount: number }[];
     };

@@ -103,10 +103,20 @@ export class MemoryCallStore implements CallStore {
     return copy(row.record);
   }
 
-  async setAiProvider(id: string, provider: AiProvider | null, now: number): Promise<CallRecord | null> {
+  async setAiProvider(
+    id: string,
+    provider: AiProvider | null,
+    now: number,
+    reason = 'chosen',
+  ): Promise<CallRecord | null> {
     const row = this.#rows.get(id);
     if (!row) return null;
-    row.record = { ...row.record, aiProvider: provider, updatedAt: now };
+    const served = Array.isArray(row.record.metadata.aiProviders) ? row.record.metadata.aiProviders : [];
+    const metadata =
+      provider === null
+        ? row.record.metadata
+        : { ...row.record.metadata, aiProviders: [...served, { provider, at: now, reason }] };
+    row.record = { ...row.record, aiProvider: provider, metadata, updatedAt: now };
     return copy(row.record);
   }
 

@@ -139,10 +139,25 @@ export class PostgresCallStore implements CallStore {
     });
   }
 
-  setAiProvider(id: string, provider: AiProvider | null, now: number): Promise<CallRecord | null> {
+  setAiProvider(
+    id: string,
+    provider: AiProvider | null,
+    now: number,
+    reason = 'chosen',
+  ): Promise<CallRecord | null> {
     return storeOp('calls.setAiProvider', async () => {
+      // One statement: the current provider and the appended history change together.
       const [row] = await this.#sql<{ record: CallRecord }[]>`
-        update calls c set ai_provider = ${provider}::text, updated_at = steadycall_ms_to_ts(${now}::float8)
+        update calls c set
+          ai_provider = ${provider}::text,
+          updated_at = steadycall_ms_to_ts(${now}::float8),
+          metadata = case when ${provider}::text is null then c.metadata else jsonb_set(
+            c.metadata,
+            '{aiProviders}',
+            (case when jsonb_typeof(c.metadata -> 'aiProviders') = 'array' then c.metadata -> 'aiProviders'
+                  else '[]'::jsonb end)
+              || jsonb_build_array(jsonb_build_object('provider', ${provider}::text, 'at', ${now}::float8, 'reason', ${reason}::text))
+          ) end
         where c.id = ${id}::text
         returning steadycall_call_record(c) as record`;
       return row ? row.record : null;
