@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { ValidationError, type ValidationIssue } from '../core/errors.js';
+import { zodIssues } from '../core/validate.js';
 
 /**
  * A typed feature flag: its key, the zod schema every stored value must pass, the value served when
@@ -31,14 +32,6 @@ export type BooleanFlagKey<Defs extends FlagDefinitions> = {
 export type DefinitionMap<Ds extends readonly FlagDefinition<string, unknown>[]> = {
   readonly [D in Ds[number] as D['key']]: D;
 };
-
-/** Converts zod issues into the SDK's {@link ValidationIssue}s. */
-function zodIssues(error: z.ZodError, prefix = ''): ValidationIssue[] {
-  return error.issues.map((issue) => ({
-    path: [prefix, ...issue.path.map(String)].filter((p) => p !== '').join('.') || '(root)',
-    message: issue.message,
-  }));
-}
 
 /**
  * Checks a candidate value against a flag's schema; an empty list means it is valid.

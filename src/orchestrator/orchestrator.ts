@@ -15,6 +15,7 @@ import { type IdGenerator, randomId } from '../core/ids.js';
 import { type Logger, redactingLogger, silentLogger } from '../core/logger.js';
 import { createRedactor, maskPhone } from '../core/redact.js';
 import { AI_PROVIDERS, type AiProvider, type ProviderName } from '../core/types.js';
+import { parseWith } from '../core/validate.js';
 import { VERSION } from '../core/version.js';
 import { type RunbookFlags, runbookFlags } from '../flags/catalog.js';
 import { chooseAiProvider } from '../flags/choose-provider.js';
@@ -48,7 +49,6 @@ import {
 } from './inputs.js';
 import { type CallOrchestratorOptions, defaultEndpointPaths, type EndpointPaths } from './options.js';
 import { StreamTokens } from './stream-token.js';
-import { parseInput } from './validate.js';
 
 const DEFAULT_FALLBACK = 'Sorry, our assistant is unavailable right now. Please try again later.';
 const NOTIFY_STATUSES: Partial<Record<CallStatus, 'warning'>> = {
@@ -204,7 +204,7 @@ export class CallOrchestrator {
     input: unknown,
     options: { idempotencyKey?: string | null } = {},
   ): Promise<StartCallResult> {
-    const body = parseInput(startCallInputSchema, 'call request', input);
+    const body = parseWith(startCallInputSchema, 'call request', input);
     const context: EvaluationContext = { tenantId: body.tenantId, targetingKey: body.tenantId };
     if (!(await this.flags.getValue('calls.outbound.enabled', context))) {
       throw new FeatureDisabledError('calls.outbound.enabled');
@@ -489,7 +489,7 @@ export class CallOrchestrator {
 
   /** Sends an SMS (flag `sms.enabled`, breaker `twilio`). */
   async sendSms(input: unknown): Promise<{ messageSid: string; status: string }> {
-    const body: SmsRequest = parseInput(sendSmsInputSchema, 'SMS request', input);
+    const body: SmsRequest = parseWith(sendSmsInputSchema, 'SMS request', input);
     if (
       !(await this.flags.getValue('sms.enabled', { tenantId: body.tenantId, targetingKey: body.tenantId }))
     ) {
@@ -506,7 +506,7 @@ export class CallOrchestrator {
 
   /** `openai-realtime-session`: a browser talks to OpenAI directly without seeing the API key. */
   async createBrowserSession(input: unknown): Promise<Record<string, unknown>> {
-    const body: BrowserSessionInput = parseInput(browserSessionInputSchema, 'session request', input);
+    const body: BrowserSessionInput = parseWith(browserSessionInputSchema, 'session request', input);
     const context = { tenantId: body.tenantId, targetingKey: body.tenantId };
     if (!(await this.flags.getValue('ai.enabled', context))) throw new FeatureDisabledError('ai.enabled');
     if (!(await this.flags.getValue('ai.openai.enabled', context)))

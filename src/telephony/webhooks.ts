@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { callStatusSchema } from '../calls/status.js';
-import { ValidationError } from '../core/errors.js';
 
 /**
  * zod schemas for the form bodies Twilio posts to our webhooks. Known fields are checked; unknown
@@ -73,20 +72,8 @@ export const streamStatusWebhookSchema = z
   .catchall(z.string().max(8192));
 export type StreamStatusWebhook = z.infer<typeof streamStatusWebhookSchema>;
 
-/** Converts zod issues into a typed {@link ValidationError} (400) naming each bad field. */
-export function toValidationError(what: string, error: z.ZodError): ValidationError {
-  return new ValidationError(
-    `Invalid ${what}`,
-    error.issues.map((i) => ({ path: i.path.join('.') || '(root)', message: i.message })),
-  );
-}
-
-/** Parses with `schema` or throws a {@link ValidationError}. */
-export function parseWith<S extends z.ZodType>(schema: S, what: string, input: unknown): z.infer<S> {
-  const result = schema.safeParse(input);
-  if (!result.success) throw toValidationError(what, result.error);
-  return result.data;
-}
+// The zod -> ValidationError boundary helpers live in core; re-exported here where they started.
+export { parseWith, toValidationError } from '../core/validate.js';
 
 /** Form body -> params record; a key repeated in the body keeps all its values (as Twilio signs them). */
 export function formParams(body: string): Record<string, string | string[]> {
