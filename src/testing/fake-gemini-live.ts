@@ -10,11 +10,11 @@
  */
 
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import type { EnergyVadOptions } from './energy-vad.js';
 import { type Conversation, FakeGeminiConnection } from './fake-gemini-live-connection.js';
+import { closeUpgradeServer, listenLoopback } from './loopback.js';
 
 /** A turn on which the fake answers with a function call (and speaks after the tool response). */
 export interface FakeGeminiToolTurn {
@@ -125,11 +125,7 @@ export class FakeGeminiLiveServer {
   /** Starts listening on 127.0.0.1 (port 0 = any free port). */
   static async start(options: FakeGeminiLiveOptions = {}): Promise<FakeGeminiLiveServer> {
     const fake = new FakeGeminiLiveServer(options);
-    await new Promise<void>((resolve, reject) => {
-      fake.#server.once('error', reject);
-      fake.#server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
-    });
-    fake.#port = (fake.#server.address() as AddressInfo).port;
+    fake.#port = await listenLoopback(fake.#server, options.port);
     return fake;
   }
 
@@ -198,16 +194,7 @@ export class FakeGeminiLiveServer {
 
   /** Closes every connection and the listener; releases every timer. Idempotent. */
   close(): Promise<void> {
-    this.#closing ??= (async () => {
-      for (const connection of this.#connections) connection.dispose();
-      this.#connections.clear();
-      for (const client of this.#wss.clients) client.terminate();
-      await new Promise<void>((resolve) => this.#wss.close(() => resolve()));
-      await new Promise<void>((resolve) => {
-        this.#server.close(() => resolve());
-        this.#server.closeAllConnections();
-      });
-    })();
+    this.#closing ??= closeUpgradeServer(this.#wss, this.#server, this.#connections);
     return this.#closing;
   }
 

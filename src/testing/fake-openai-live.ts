@@ -5,11 +5,11 @@
  */
 
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import type { EnergyVadOptions } from './energy-vad.js';
 import { FakeLiveConnection, type FakeLiveHost } from './fake-openai-live-connection.js';
+import { closeUpgradeServer, listenLoopback } from './loopback.js';
 import { speechLike } from './speech-audio.js';
 
 /** The key {@link FakeOpenAILiveServer} accepts unless told otherwise. */
@@ -145,11 +145,7 @@ export class FakeOpenAILiveServer {
   /** Starts listening on 127.0.0.1 (port 0 = any free port). */
   static async start(options: FakeOpenAILiveOptions = {}): Promise<FakeOpenAILiveServer> {
     const fake = new FakeOpenAILiveServer(options);
-    await new Promise<void>((resolve, reject) => {
-      fake.#server.once('error', reject);
-      fake.#server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
-    });
-    fake.#port = (fake.#server.address() as AddressInfo).port;
+    fake.#port = await listenLoopback(fake.#server, options.port);
     return fake;
   }
 
@@ -213,16 +209,7 @@ export class FakeOpenAILiveServer {
 
   /** Closes every connection and the listener; releases every timer. Idempotent. */
   close(): Promise<void> {
-    this.#closing ??= (async () => {
-      for (const connection of this.#connections) connection.dispose();
-      this.#connections.clear();
-      for (const client of this.#wss.clients) client.terminate();
-      await new Promise<void>((resolve) => this.#wss.close(() => resolve()));
-      await new Promise<void>((resolve) => {
-        this.#server.close(() => resolve());
-        this.#server.closeAllConnections();
-      });
-    })();
+    this.#closing ??= closeUpgradeServer(this.#wss, this.#server, this.#connections);
     return this.#closing;
   }
 

@@ -9,12 +9,12 @@
  */
 
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { encodeMulaw } from '../realtime/audio/mulaw.js';
 import type { EnergyVadOptions } from './energy-vad.js';
 import { FakeRealtimeConnection } from './fake-openai-realtime-connection.js';
+import { closeUpgradeServer, listenLoopback } from './loopback.js';
 
 /** A turn on which the fake answers with a function call instead of audio. */
 export interface FakeRealtimeToolTurn {
@@ -122,11 +122,7 @@ export class FakeOpenAIRealtimeServer {
   /** Starts listening on 127.0.0.1 (port 0 = any free port). */
   static async start(options: FakeOpenAIRealtimeOptions = {}): Promise<FakeOpenAIRealtimeServer> {
     const fake = new FakeOpenAIRealtimeServer(options);
-    await new Promise<void>((resolve, reject) => {
-      fake.#server.once('error', reject);
-      fake.#server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
-    });
-    fake.#port = (fake.#server.address() as AddressInfo).port;
+    fake.#port = await listenLoopback(fake.#server, options.port);
     return fake;
   }
 
@@ -184,16 +180,7 @@ export class FakeOpenAIRealtimeServer {
 
   /** Closes every connection and the listener; releases every timer. Idempotent. */
   close(): Promise<void> {
-    this.#closing ??= (async () => {
-      for (const connection of this.#connections) connection.dispose();
-      this.#connections.clear();
-      for (const client of this.#wss.clients) client.terminate();
-      await new Promise<void>((resolve) => this.#wss.close(() => resolve()));
-      await new Promise<void>((resolve) => {
-        this.#server.close(() => resolve());
-        this.#server.closeAllConnections();
-      });
-    })();
+    this.#closing ??= closeUpgradeServer(this.#wss, this.#server, this.#connections);
     return this.#closing;
   }
 
