@@ -7,7 +7,6 @@
  * @module
  */
 
-import { EventSource } from '../../core/disposable.js';
 import { pcm16FromBytes } from '../audio/pcm16.js';
 import { createPcm24kToMulaw } from '../audio/transcode.js';
 import { tryDecodeBase64 } from '../base64.js';
@@ -15,18 +14,6 @@ import type { RealtimeEventName, RealtimeSessionEvents } from '../session.js';
 import type { GeminiServerSink } from './gemini-live-wire.js';
 
 /** One event source per session event. */
-export type Sources = { [E in RealtimeEventName]: EventSource<RealtimeSessionEvents[E]> };
-export const newEventSources = (): Sources => ({
-  audio: new EventSource(),
-  speechStarted: new EventSource(),
-  speechStopped: new EventSource(),
-  interrupted: new EventSource(),
-  transcript: new EventSource(),
-  toolCall: new EventSource(),
-  responseDone: new EventSource(),
-  error: new EventSource(),
-  closed: new EventSource(),
-});
 
 type Emit = <E extends RealtimeEventName>(event: E, payload: RealtimeSessionEvents[E]) => void;
 type TurnHandlers = Pick<

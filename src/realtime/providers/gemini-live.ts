@@ -22,10 +22,11 @@ import { pcm16ToBytes } from '../audio/pcm16.js';
 import { createMulawToPcm16k } from '../audio/transcode.js';
 import { encodeBase64 } from '../base64.js';
 import type { RealtimeEventName, RealtimeSession, RealtimeSessionEvents } from '../session.js';
+import { newSessionEventSources as newSources } from '../session-events.js';
 import { AudioBacklog } from './audio-backlog.js';
 import { type GeminiLiveConnect, googleGenAiConnect } from './gemini-live-connect.js';
 import { GeminiLiveLink, type LinkOwner } from './gemini-live-link.js';
-import { GeminiTurns, newEventSources as newSources } from './gemini-live-turns.js';
+import { GeminiTurns } from './gemini-live-turns.js';
 import {
   DEFAULT_GEMINI_LIVE_MODEL,
   functionResponse,

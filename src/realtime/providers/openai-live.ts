@@ -15,7 +15,7 @@
  */
 
 import { type Clock, systemClock, type TimerHandle } from '../../core/clock.js';
-import { type Disposable, EventSource } from '../../core/disposable.js';
+import type { Disposable } from '../../core/disposable.js';
 import { ProviderError, type SteadyCallError, TimeoutError } from '../../core/errors.js';
 import { type Logger, redactingLogger, silentLogger } from '../../core/logger.js';
 import { openAiRedactor } from '../../openai/errors.js';
@@ -26,6 +26,7 @@ import type {
   RealtimeSessionConfig,
   RealtimeSessionEvents,
 } from '../session.js';
+import { newSessionEventSources, type SessionEventSources } from '../session-events.js';
 import { messageText, type SocketFactory, type SocketLike, SocketState } from '../socket.js';
 import { AudioBacklog } from './audio-backlog.js';
 import { LiveDelegations } from './openai-live-delegations.js';
@@ -80,7 +81,7 @@ export interface OpenAiLiveStats {
 }
 
 type State = 'idle' | 'connecting' | 'open' | 'closing' | 'closed';
-type Emitters = { [K in RealtimeEventName]: EventSource<RealtimeSessionEvents[K]> };
+type Emitters = SessionEventSources;
 interface Deferred {
   promise: Promise<void>;
   resolve: () => void;
@@ -112,17 +113,7 @@ export class OpenAiLiveSession implements RealtimeSession {
   readonly #clock: Clock;
   readonly #log: Logger;
   readonly #redact: (value: unknown) => unknown;
-  readonly #events: Emitters = {
-    audio: new EventSource(),
-    speechStarted: new EventSource(),
-    speechStopped: new EventSource(),
-    interrupted: new EventSource(),
-    transcript: new EventSource(),
-    toolCall: new EventSource(),
-    responseDone: new EventSource(),
-    error: new EventSource(),
-    closed: new EventSource(),
-  };
+  readonly #events: Emitters = newSessionEventSources();
   readonly #counts = { unknownMessages: 0, malformedMessages: 0 };
   readonly #backlog: AudioBacklog;
   readonly #tools = new LiveDelegations();

@@ -10,7 +10,7 @@
  */
 
 import { type Clock, systemClock, type TimerHandle } from '../../core/clock.js';
-import { type Disposable, EventSource } from '../../core/disposable.js';
+import type { Disposable, EventSource } from '../../core/disposable.js';
 import { type SteadyCallError, TimeoutError } from '../../core/errors.js';
 import { type Logger, redactingLogger, silentLogger } from '../../core/logger.js';
 import { openAiRedactor } from '../../openai/errors.js';
@@ -21,6 +21,7 @@ import type {
   RealtimeSessionConfig,
   RealtimeSessionEvents,
 } from '../session.js';
+import { newSessionEventSources as newSources } from '../session-events.js';
 import { messageText, type SocketFactory, type SocketLike, SocketState } from '../socket.js';
 import { AudioBacklog } from './audio-backlog.js';
 import {
@@ -75,19 +76,6 @@ export type OpenAiRealtimeState = 'idle' | 'connecting' | 'ready' | 'closing' | 
 export const DEFAULT_OPENAI_REALTIME_MODEL = 'gpt-realtime-2';
 const BYTES_PER_MS = 8; // 8 kHz mu-law
 const TRACKED_ITEMS = 64;
-
-type Sources = { [E in RealtimeEventName]: EventSource<RealtimeSessionEvents[E]> };
-const newSources = (): Sources => ({
-  audio: new EventSource(),
-  speechStarted: new EventSource(),
-  speechStopped: new EventSource(),
-  interrupted: new EventSource(),
-  transcript: new EventSource(),
-  toolCall: new EventSource(),
-  responseDone: new EventSource(),
-  error: new EventSource(),
-  closed: new EventSource(),
-});
 
 /**
  * One call's conversation with an OpenAI Realtime model.
