@@ -27,8 +27,8 @@ function hasDoc(decl: ts.Declaration): { doc: boolean; example: boolean } {
   for (const node of nodes) {
     for (const jsDoc of ts.getJSDocCommentsAndTags(node)) {
       doc = true;
-      if (ts.isJSDoc(jsDoc) && jsDoc.tags?.some((t) => t.tagName.text === 'example')) example = true;
-      if (ts.isJSDocTag(jsDoc) && jsDoc.tagName.text === 'example') example = true;
+      const tags = ts.isJSDoc(jsDoc) ? (jsDoc.tags ?? []) : [jsDoc];
+      if (tags.some((t) => t.tagName.text === 'example')) example = true;
     }
   }
   return { doc, example };

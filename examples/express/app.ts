@@ -8,15 +8,17 @@ import {
   type Clock,
   consoleLogger,
   createMemoryStores,
+  type FlagDefinitions,
   type Logger,
   OpenAiBrowserSessions,
+  type OpsConsoleOptions,
   realtimeSessionFactory,
   type SteadyCallStores,
   silentLogger,
   TwilioRestAdapter,
   WarmSessions,
 } from 'steadycall';
-import { steadycallRouter } from 'steadycall/express';
+import { opsConsole, steadycallRouter } from 'steadycall/express';
 import {
   attachMediaStreams,
   type MediaStreamOptions,
@@ -36,6 +38,10 @@ export interface AppOverrides {
   fetch?: typeof fetch;
   logger?: Logger;
   clock?: Clock;
+  /** Flags of your own, next to the runbook's (editable in the ops console). */
+  flags?: FlagDefinitions;
+  /** Options of the ops console (e.g. a faster refresh in browser tests). */
+  opsConsole?: OpsConsoleOptions;
 }
 
 export interface ExampleApp {
@@ -147,6 +153,7 @@ export function createApp(env: Env = process.env, overrides: AppOverrides = {}):
     fetch: overrides.fetch,
     logger,
     version: env.APP_VERSION,
+    flags: overrides.flags,
     onAlert: (alert) => logger.error({ alert: alert.condition, provider: alert.provider }, alert.message),
   });
 
@@ -161,6 +168,8 @@ export function createApp(env: Env = process.env, overrides: AppOverrides = {}):
       logger,
     }),
   );
+  // The runbook's System Health page, at /ops/console/ (sign in with OPS_TOKEN).
+  app.use('/', opsConsole(overrides.opsConsole));
   app.use((_req, res) => {
     res.status(404).json({ error: { code: 'not_found', message: 'Not found' } });
   });

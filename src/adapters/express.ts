@@ -1,12 +1,31 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { Readable } from 'node:stream';
-import type { Request as ExpressRequest, Response as ExpressResponse, NextFunction, Router } from 'express';
+import type {
+  Request as ExpressRequest,
+  Response as ExpressResponse,
+  NextFunction,
+  RequestHandler,
+  Router,
+} from 'express';
 import express from 'express';
+import { createOpsConsole, type OpsConsoleOptions } from '../console/handler.js';
 import { createHandlers, type HandlerOptions, type SteadyCallHandlers } from '../http/handlers.js';
 import { createRouter } from '../http/router.js';
 import type { CallOrchestrator } from '../orchestrator/orchestrator.js';
 
-/** Options of {@link steadycallRouter}. */
+/**
+ * Options of {@link steadycallRouter}.
+ *
+ * The same options as `createHandlers` (tokens, body limit, mount path, logger).
+ *
+ * @example
+ * ```ts
+ * import { steadycallRouter, type ExpressRouterOptions } from 'steadycall/express';
+ *
+ * const options: ExpressRouterOptions = { opsTokens: [process.env.OPS_TOKEN!], apiTokens: [process.env.API_TOKEN!] };
+ * app.use('/steadycall', steadycallRouter(orchestrator, options));
+ * ```
+ */
 export type ExpressRouterOptions = HandlerOptions;
 
 /**
@@ -46,6 +65,36 @@ export function steadycallRouter(
   return router;
 }
 
+/**
+ * Express middleware serving the ops console (see `createOpsConsole`): the runbook's System Health
+ * page at `<mount>/ops/console/`, talking to the ops routes of `steadycallRouter` mounted at the
+ * same place. Only GET and HEAD on the console's own paths are answered; everything else passes on.
+ *
+ * @example
+ * ```ts
+ * app.use('/', steadycallRouter(orchestrator, { opsTokens: [process.env.OPS_TOKEN!] }));
+ * app.use('/', opsConsole()); // open http://localhost:3000/ops/console/
+ * ```
+ */
+export function opsConsole(options: OpsConsoleOptions = {}): RequestHandler {
+  const handle = createOpsConsole(options);
+  return (req, res, next) => {
+    // No body is ever needed: the request is rebuilt from the URL, method and headers only.
+    let request: Request;
+    try {
+      request = new Request(`http://localhost${req.url}`, {
+        method: req.method.toUpperCase(),
+        headers: toHeaders(req.headers),
+      });
+    } catch {
+      return next(); // a method fetch cannot express (CONNECT, TRACE): not the console's
+    }
+    handle(request)
+      .then((response) => (response ? sendWebResponse(res, response) : next()))
+      .catch(next);
+  };
+}
+
 async function isRouteMiss(response: Response): Promise<boolean> {
   try {
     const body = (await response.clone().json()) as { error?: { code?: string; message?: string } };
@@ -64,7 +113,23 @@ function toHeaders(raw: IncomingHttpHeaders): Headers {
   return headers;
 }
 
-/** Express request -> web Request; the body streams through untouched (the handlers enforce the limit). */
+/**
+ * Express request -> web Request; the body streams through untouched (the handlers enforce the limit).
+ *
+ * The URL is relative to the mount point, on `http://localhost`; handlers rebuild the public URL from
+ * `publicBaseUrl`.
+ *
+ * @throws Error when a body parser already consumed the body (mount steadycall's routes before
+ * `express.json()` / `express.urlencoded()`: Twilio signs the raw bytes).
+ * @example
+ * ```ts
+ * import { sendWebResponse, toWebRequest } from 'steadycall/express';
+ * import { createHandlers } from 'steadycall';
+ *
+ * const handlers = createHandlers(orchestrator, { apiTokens: [process.env.API_TOKEN!] });
+ * app.post('/calls-start', async (req, res) => sendWebResponse(res, await handlers.callsStart(toWebRequest(req))));
+ * ```
+ */
 export function toWebRequest(req: ExpressRequest): Request {
   // Relative to the mount point: handlers rebuild the public URL from `publicBaseUrl`.
   const url = `http://localhost${req.url}`;
@@ -88,7 +153,20 @@ export function toWebRequest(req: ExpressRequest): Request {
   } as RequestInit);
 }
 
-/** Writes a web Response to Express. */
+/**
+ * Writes a web Response to Express.
+ *
+ * Status, headers and body are copied; a 413 also closes the connection so an unread upload is not
+ * parsed as the next request.
+ *
+ * @example
+ * ```ts
+ * import { sendWebResponse } from 'steadycall/express';
+ * import { json } from 'steadycall';
+ *
+ * app.get('/ping', async (_req, res) => sendWebResponse(res, json({ ok: true })));
+ * ```
+ */
 export async function sendWebResponse(res: ExpressResponse, response: Response): Promise<void> {
   res.status(response.status);
   // A rejected upload (413) is answered before its body was read: close the connection after the

@@ -3,14 +3,30 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import type { Clock } from '../core/clock.js';
 import { isSteadyCallError } from '../core/errors.js';
-import { type Logger, silentLogger } from '../core/logger.js';
+import { type Logger, redactingLogger, silentLogger } from '../core/logger.js';
+import { redact } from '../core/redact.js';
 import type { CallOrchestrator } from '../orchestrator/orchestrator.js';
 import { type BridgeOptions, BridgeSession } from '../realtime/bridge.js';
 import type { WarmSessions } from '../realtime/sessions.js';
 import type { SocketLike } from '../realtime/socket.js';
 
-/** Options of {@link attachMediaStreams}. */
+/**
+ * Options of {@link attachMediaStreams}.
+ *
+ * @example
+ * ```ts
+ * const options: MediaStreamOptions = {
+ *   orchestrator,
+ *   sessions,
+ *   maxConnections: 50,
+ *   bridge: { tools: { lookup_order: async (args) => ({ status: 'shipped' }) } },
+ *   onBridge: (bridge) => bridge.onTurn((t) => metrics.histogram('turn_ms', t.totalMs)),
+ * };
+ * attachMediaStreams(server, options);
+ * ```
+ */
 export interface MediaStreamOptions {
+  /** Checks signatures and stream tokens, chooses providers and records what happens to each call. */
   orchestrator: CallOrchestrator;
   /** Where sessions come from (warm ones from the voice webhook first). Share it with the orchestrator. */
   sessions: WarmSessions;
@@ -24,11 +40,25 @@ export interface MediaStreamOptions {
   bridge?: Partial<Omit<BridgeOptions, 'twilio' | 'onStart'>>;
   /** Called with each new bridge, to subscribe to its events (turn metrics, transcripts). */
   onBridge?: (bridge: BridgeSession) => void;
+  /** Time source of the bridges (pacing, latency). Default: the system clock. */
   clock?: Clock;
+  /** Receives refused upgrades, socket errors and bridge events, redacted. Default: silent. */
   logger?: Logger;
 }
 
-/** Handle returned by {@link attachMediaStreams}. */
+/**
+ * Handle returned by {@link attachMediaStreams}.
+ *
+ * @example
+ * ```ts
+ * const media: MediaStreamServer = attachMediaStreams(server, { orchestrator, sessions });
+ * process.on('SIGTERM', async () => {
+ *   console.log(`ending ${media.active} calls`);
+ *   await media.close();
+ *   server.close();
+ * });
+ * ```
+ */
 export interface MediaStreamServer {
   /** Streams currently bridged. */
   readonly active: number;
@@ -52,7 +82,8 @@ export interface MediaStreamServer {
  */
 export function attachMediaStreams(server: Server, options: MediaStreamOptions): MediaStreamServer {
   const { orchestrator, sessions } = options;
-  const log = options.logger ?? silentLogger;
+  // The bridge logs errors from sockets and models whole: phone numbers masked like everywhere else.
+  const log = redactingLogger(options.logger ?? silentLogger, redact);
   const path = options.path ?? orchestrator.paths.mediaStream;
   const max = options.maxConnections ?? 200;
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
@@ -82,6 +113,11 @@ export function attachMediaStreams(server: Server, options: MediaStreamOptions):
         if (!valid) return refuse(socket, 403, 'Forbidden');
       }
       wss.handleUpgrade(req, socket, head, (ws) => {
+        // A protocol error (a frame over maxPayload, bad framing) is emitted as 'error' before ws
+        // closes the socket itself (1009, 1002); with no listener it is thrown and ends the process.
+        ws.on('error', (error: Error & { code?: string }) => {
+          log.warn({ code: error.code ?? 'error' }, 'media stream socket error');
+        });
         const bridge = new BridgeSession({
           ...options.bridge,
           twilio: ws as unknown as SocketLike,

@@ -46,7 +46,9 @@ type Guarded<T> = (signal: AbortSignal) => Promise<T>;
  * ```
  */
 export class CircuitBreaker {
+  /** The provider this breaker guards. */
   readonly provider: ProviderName;
+  /** The resolved policy (defaults merged with the options' overrides), frozen. */
   readonly policy: Readonly<BreakerPolicy>;
 
   readonly #store: ProviderStatusStore;
@@ -84,6 +86,10 @@ export class CircuitBreaker {
   /** Fires whenever the store could not be reached. */
   readonly onStoreError: (listener: (e: BreakerStoreErrorEvent) => void) => Disposable = this.#storeErrors.on;
 
+  /**
+   * @param options - The provider, the shared store, and optional policy, timeout and hooks.
+   * @throws {@link ValidationError} listing every invalid option or policy field.
+   */
   constructor(options: CircuitBreakerOptions) {
     const o = resolveBreakerOptions(options);
     this.provider = o.provider;
@@ -110,8 +116,17 @@ export class CircuitBreaker {
   /**
    * Runs `fn` through the breaker. Rejects with `CircuitOpenError` without calling `fn` while the
    * circuit is open (or every probe slot is taken); with `TimeoutError` when `timeoutMs` passes.
+   *
+   * @param fn - The guarded call; pass its `signal` on (to `fetch`, the Twilio client) so a timeout
+   *   or the caller's abort cancels it.
+   * @param options - The caller's own `AbortSignal`.
+   * @returns `fn`'s result.
+   * @throws {@link CircuitOpenError} (503) when the call was not attempted.
+   * @throws {@link TimeoutError} when `timeoutMs` passed.
+   * @throws `StorageUnavailableError` when the store is down and `storeFailurePolicy` is `fail-closed`.
+   * @throws `fn`'s own error, unchanged (counted or not by the classifier).
    */
-  execute<T>(fn: Guarded<T>, options?: ExecuteOptions): Promise<T> {
+  execute<T>(fn: (signal: AbortSignal) => Promise<T>, options?: ExecuteOptions): Promise<T> {
     const signal = options?.signal;
     if (signal?.aborted) return Promise.reject(signal.reason);
     const now = this.#clock.now();

@@ -1,6 +1,14 @@
 import { isProviderError, isSteadyCallError, isTimeoutError } from '../core/errors.js';
 
-/** What the breaker knows about the call when it classifies an error. */
+/**
+ * What the breaker knows about the call when it classifies an error.
+ *
+ * @example
+ * ```ts
+ * const classify: ErrorClassifier = (err, ctx?: ClassifyContext) =>
+ *   ctx?.callerAborted ? 'ignore' : defaultClassifier(err, ctx);
+ * ```
+ */
 export interface ClassifyContext {
   /** The caller's own `AbortSignal` (passed to `execute`) was aborted. */
   callerAborted: boolean;
@@ -94,6 +102,14 @@ function verdictOf(error: unknown, context: ClassifyContext | undefined): Verdic
  * - an `AbortError` caused by the caller's own signal, and steadycall's own errors that are not
  *   the provider's fault (circuit open, feature disabled, validation, storage) do not count;
  * - anything else unknown counts.
+ *
+ * @example
+ * ```ts
+ * import { defaultClassifier, ProviderError } from 'steadycall';
+ *
+ * defaultClassifier(new ProviderError('twilio', 'Invalid number', { status: 400 })); // 'ignore'
+ * defaultClassifier(Object.assign(new Error('connect'), { code: 'ECONNREFUSED' })); // 'record'
+ * ```
  */
 export const defaultClassifier: ErrorClassifier = (error, context) => {
   let current: unknown = error;

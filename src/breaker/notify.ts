@@ -8,8 +8,17 @@ import type { CircuitState, ProviderStatus } from './types.js';
 
 const STORE_WARN_INTERVAL_MS = 30_000;
 
-/** Anything with `record(incident)`, e.g. an `IncidentLog` facade. */
+/**
+ * Anything with `record(incident)`, e.g. an `IncidentLog` facade.
+ *
+ * @example
+ * ```ts
+ * const incidents: IncidentSink = new IncidentRecorder({ log: stores.incidents });
+ * const breaker = new CircuitBreaker({ provider: 'twilio', store: stores.providerStatus, incidents });
+ * ```
+ */
 export interface IncidentSink {
+  /** Stores one incident. Its result is ignored, and a rejection is logged, never thrown. */
   record(incident: NewIncident): Promise<unknown>;
 }
 

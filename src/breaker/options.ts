@@ -11,17 +11,33 @@ import { resolveBreakerPolicy } from './policy.js';
 import type { ProviderStatusStore } from './store.js';
 import type { BreakerPolicy } from './types.js';
 
-/** Options of `CircuitBreaker`. */
+/**
+ * Options of `CircuitBreaker`.
+ *
+ * @example
+ * ```ts
+ * const options: CircuitBreakerOptions = {
+ *   provider: 'twilio',
+ *   store: stores.providerStatus,
+ *   timeoutMs: 10_000,
+ *   policy: { consecutiveFailures: 3 },
+ *   onAlert: (alert) => pager.send(alert.message),
+ * };
+ * const breaker = new CircuitBreaker(options);
+ * ```
+ */
 export interface CircuitBreakerOptions {
   /** The provider this breaker guards (`twilio`, `openai`, `gemini`, or your own). */
   provider: ProviderName;
   /** Where the state lives; share one store between instances to share one breaker. */
   store: ProviderStatusStore;
-  /** Overrides of `defaultBreakerPolicy`. */
+  /** Overrides of `defaultBreakerPolicy`. Default: none (the default policy). */
   policy?: Partial<BreakerPolicy>;
+  /** Time source for cooldowns, caches and timeouts. Default: the system clock. */
   clock?: Clock;
+  /** Receives circuit transitions and store warnings. Default: silent. */
   logger?: Logger;
-  /** Per-call time budget; on expiry the call's signal is aborted and it counts as a failure. */
+  /** Per-call time budget; on expiry the call's signal is aborted and it counts as a failure. Default 0: none. */
   timeoutMs?: number;
   /** Which errors count against the provider. Default `defaultClassifier`. */
   classify?: ErrorClassifier;
@@ -29,17 +45,26 @@ export interface CircuitBreakerOptions {
   cacheTtlMs?: number;
   /** When the store is unreachable: run calls unguarded (default) or refuse them. */
   storeFailurePolicy?: StoreFailurePolicy;
-  /** Where transitions are written (an `IncidentLog` facade). Errors are logged, never thrown. */
+  /** Where transitions are written (an `IncidentLog` facade). Errors are logged, never thrown. Default: none. */
   incidents?: IncidentSink;
-  /** The runbook's alert hook: called once per transition across all instances. */
+  /** The runbook's alert hook: called once per transition across all instances. Default: none. */
   onAlert?: AlertHook;
-  /** Random numbers in [0, 1) for cooldown jitter. */
+  /** Random numbers in [0, 1) for cooldown jitter. Default `Math.random`. */
   random?: () => number;
-  /** Probe lease tokens. */
+  /** Probe lease tokens. Default: random UUIDs. */
   ids?: IdGenerator;
 }
 
-/** Options of one `CircuitBreaker.execute` call. */
+/**
+ * Options of one `CircuitBreaker.execute` call.
+ *
+ * @example
+ * ```ts
+ * const controller = new AbortController();
+ * req.on('close', () => controller.abort()); // the client went away: not the provider's fault
+ * await breaker.execute((signal) => fetch(url, { signal }), { signal: controller.signal });
+ * ```
+ */
 export interface ExecuteOptions {
   /** The caller's signal: aborting it aborts the call; such aborts do not count as failures. */
   signal?: AbortSignal;

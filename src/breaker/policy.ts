@@ -5,6 +5,13 @@ import type { BreakerPolicy } from './types.js';
  * The default thresholds: open after 5 consecutive failures, or when at least half of 20+ calls in a
  * minute failed; cool down 30 s, doubling per re-open up to 10 min, with +-20% jitter; one probe at a
  * time, whose lease lapses after 15 s if it never reports back.
+ *
+ * @example
+ * ```ts
+ * import { defaultBreakerPolicy } from 'steadycall';
+ *
+ * const patient = { ...defaultBreakerPolicy, consecutiveFailures: 10 };
+ * ```
  */
 export const defaultBreakerPolicy: Readonly<BreakerPolicy> = Object.freeze({
   consecutiveFailures: 5,

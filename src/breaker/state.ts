@@ -7,24 +7,62 @@
 import type { ProviderName } from '../core/types.js';
 import type { BreakerPolicy, CircuitState, HealthSnapshot, OutcomeInput, ProviderStatus } from './types.js';
 
-/** A circuit change caused by one operation. */
+/**
+ * A circuit change caused by one operation.
+ *
+ * @example
+ * ```ts
+ * const { transition } = applyOutcome(row, { kind: 'failure' }, defaultBreakerPolicy, Date.now());
+ * if (transition) console.log(`${transition.from} -> ${transition.to}`);
+ * ```
+ */
 export interface Transition {
+  /** The state before. */
   from: CircuitState;
+  /** The state after. */
   to: CircuitState;
 }
 
-/** The reducer's result: the new row, and the transition when `circuit` changed. */
+/**
+ * The reducer's result: the new row, and the transition when `circuit` changed.
+ *
+ * @example
+ * ```ts
+ * const change: StateChange = resetStatus(row, Date.now());
+ * await save(change.status);
+ * ```
+ */
 export interface StateChange {
+  /** The new row (`generation + 1`, `updatedAt = now`), or the input itself when nothing changed. */
   status: ProviderStatus;
+  /** Set when `circuit` changed. */
   transition?: Transition;
 }
 
-/** {@link claimProbe}'s result. */
+/**
+ * {@link claimProbe}'s result.
+ *
+ * @example
+ * ```ts
+ * const claim: ProbeClaim = claimProbe(row, 'probe-1', defaultBreakerPolicy, Date.now());
+ * if (claim.granted) await save(claim.status);
+ * ```
+ */
 export interface ProbeClaim extends StateChange {
+  /** True when the lease was granted. */
   granted: boolean;
 }
 
-/** A fresh closed row, as if the provider had never been seen. */
+/**
+ * A fresh closed row, as if the provider had never been seen.
+ *
+ * @example
+ * ```ts
+ * import { initialProviderStatus } from 'steadycall';
+ *
+ * const row = initialProviderStatus('twilio', Date.now()); // circuit 'closed', counters 0, generation 0
+ * ```
+ */
 export function initialProviderStatus(provider: ProviderName, now: number): ProviderStatus {
   return {
     provider,
@@ -62,13 +100,32 @@ export function cooldownMs(openCount: number, policy: BreakerPolicy, random = 0.
   return Math.max(0, Math.min(policy.maxCooldownMs, Math.round(raw * spread)));
 }
 
-/** True when a probe lease may be claimed now: half-open, or open with the cooldown passed. */
+/**
+ * True when a probe lease may be claimed now: half-open, or open with the cooldown passed.
+ *
+ * @example
+ * ```ts
+ * import { canClaimProbe } from 'steadycall';
+ *
+ * if (row.circuit === 'open' && canClaimProbe(row, Date.now())) console.log('cooldown over: next call probes');
+ * ```
+ */
 export function canClaimProbe(status: ProviderStatus, now: number): boolean {
   if (status.circuit === 'half_open') return true;
   return status.circuit === 'open' && (status.cooldownUntil === null || now >= status.cooldownUntil);
 }
 
-/** How long until a call could be attempted: 0 when closed or when a probe could be claimed now. */
+/**
+ * How long until a call could be attempted: 0 when closed or when a probe could be claimed now.
+ *
+ * @example
+ * ```ts
+ * import { retryAfterMs } from 'steadycall';
+ *
+ * const wait = retryAfterMs(row, Date.now());
+ * if (wait > 0) headers.set('retry-after', String(Math.ceil(wait / 1000)));
+ * ```
+ */
 export function retryAfterMs(status: ProviderStatus, now: number): number {
   if (status.circuit === 'open') {
     return status.cooldownUntil === null ? 0 : Math.max(0, status.cooldownUntil - now);
@@ -115,6 +172,19 @@ function open(s: ProviderStatus, policy: BreakerPolicy, now: number, random: num
  * transition it causes: a closed circuit trips on too many failures; a half-open probe holding
  * `probeToken` closes it on success or re-opens it (longer cooldown) on failure. Outcomes from
  * calls that are not the probe only count.
+ *
+ * @param status - The current row (not mutated).
+ * @param outcome - The call's outcome, batched successes, probe token and jitter draw.
+ * @param policy - Thresholds and timings.
+ * @param now - The current time, epoch ms.
+ * @example
+ * ```ts
+ * import { applyOutcome, defaultBreakerPolicy, initialProviderStatus } from 'steadycall';
+ *
+ * let row = initialProviderStatus('twilio', 0);
+ * for (let i = 0; i < 5; i++) row = applyOutcome(row, { kind: 'failure' }, defaultBreakerPolicy, 1_000).status;
+ * row.circuit; // 'open': five consecutive failures
+ * ```
  */
 export function applyOutcome(
   status: ProviderStatus,
@@ -164,6 +234,14 @@ export function applyOutcome(
  * Tries to take a half-open probe lease for `token`. Granted when the circuit is open with its
  * cooldown passed, or half-open, and fewer than `halfOpenMaxProbes` unexpired leases exist.
  * Returns the input row itself (unchanged) when nothing changed.
+ *
+ * @example
+ * ```ts
+ * import { claimProbe, defaultBreakerPolicy } from 'steadycall';
+ *
+ * const { granted, status, transition } = claimProbe(row, 'probe-7', defaultBreakerPolicy, Date.now());
+ * // transition: { from: 'open', to: 'half_open' } for the first claim after the cooldown
+ * ```
  */
 export function claimProbe(
   status: ProviderStatus,
@@ -191,7 +269,16 @@ export function claimProbe(
   return { status: s, granted: true };
 }
 
-/** Operator reset: a fresh closed row that keeps the provider and its last health check. */
+/**
+ * Operator reset: a fresh closed row that keeps the provider and its last health check.
+ *
+ * @example
+ * ```ts
+ * import { resetStatus } from 'steadycall';
+ *
+ * const { status, transition } = resetStatus(row, Date.now()); // transition: { from: 'open', to: 'closed' }
+ * ```
+ */
 export function resetStatus(status: ProviderStatus, now: number): StateChange {
   const s: ProviderStatus = {
     ...initialProviderStatus(status.provider, now),
@@ -203,7 +290,17 @@ export function resetStatus(status: ProviderStatus, now: number): StateChange {
     : { status: s, transition: { from: status.circuit, to: 'closed' } };
 }
 
-/** Operator force-open until `until` (epoch ms); counters are kept, leases dropped. */
+/**
+ * Operator force-open until `until` (epoch ms); counters are kept, leases dropped.
+ *
+ * @example
+ * ```ts
+ * import { forceOpenStatus } from 'steadycall';
+ *
+ * const now = Date.now();
+ * const { status } = forceOpenStatus(row, now + 15 * 60_000, now); // maintenance window: 15 min
+ * ```
+ */
 export function forceOpenStatus(status: ProviderStatus, until: number, now: number): StateChange {
   const s = bump(status, now);
   s.circuit = 'open';
@@ -215,7 +312,17 @@ export function forceOpenStatus(status: ProviderStatus, until: number, now: numb
     : { status: s, transition: { from: status.circuit, to: 'open' } };
 }
 
-/** Stores a health-check result; the circuit is untouched. */
+/**
+ * Stores a health-check result; the circuit is untouched.
+ *
+ * @example
+ * ```ts
+ * import { withHealth } from 'steadycall';
+ *
+ * const now = Date.now();
+ * const next = withHealth(row, { status: 'healthy', latencyMs: 120, checkedAt: now }, now);
+ * ```
+ */
 export function withHealth(status: ProviderStatus, health: HealthSnapshot, now: number): ProviderStatus {
   const s = bump(status, now);
   s.lastHealth = { ...health };

@@ -17,6 +17,15 @@ import type {
  * Implementations apply exactly the rules of the pure reducer in `breaker/state.ts`; the shared
  * contract suite in `test/contracts/provider-status.contract.ts` checks that they do.
  * Errors reaching the store are thrown as `StorageUnavailableError`.
+ *
+ * @example
+ * ```ts
+ * import { CircuitBreaker, MemoryProviderStatusStore, type ProviderStatusStore } from 'steadycall';
+ *
+ * const store: ProviderStatusStore = new MemoryProviderStatusStore(); // or stores.providerStatus from steadycall/postgres
+ * const twilio = new CircuitBreaker({ provider: 'twilio', store });
+ * const rows = await store.list(); // what the ops endpoint shows
+ * ```
  */
 export interface ProviderStatusStore {
   /** The row, or null if the provider has never been written. */

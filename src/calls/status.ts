@@ -1,7 +1,16 @@
 import { z } from 'zod';
 import type { CallRecord, CallStatus, StatusUpdate } from './store.js';
 
-/** Every call status, in lifecycle order (terminal ones last). */
+/**
+ * Every call status, in lifecycle order (terminal ones last).
+ *
+ * @example
+ * ```ts
+ * import { CALL_STATUSES } from 'steadycall';
+ *
+ * const open = CALL_STATUSES.filter((s) => !isTerminalStatus(s)); // queued, initiated, ringing, in-progress
+ * ```
+ */
 export const CALL_STATUSES = [
   'queued',
   'initiated',
@@ -58,11 +67,43 @@ export function isTerminalStatus(status: CallStatus): boolean {
   return CALL_STATUS_RANK[status] === 4;
 }
 
-/** Why a status update was not applied. */
+/**
+ * Why a status update was not applied.
+ *
+ * `terminal`: the call already ended; `stale_sequence`: its `SequenceNumber` is not newer than the
+ * last applied one; `not_forward`: it would move the status backwards or nowhere.
+ *
+ * @example
+ * ```ts
+ * const d = decideStatusUpdate(call, update);
+ * if (!d.apply && d.reason === 'stale_sequence') logger.debug('out-of-order status callback dropped');
+ * ```
+ */
 export type StatusRejectReason = 'terminal' | 'stale_sequence' | 'not_forward';
 
-/** Outcome of {@link decideStatusUpdate}. */
-export type StatusDecision = { apply: true; next: CallRecord } | { apply: false; reason: StatusRejectReason };
+/**
+ * Outcome of {@link decideStatusUpdate}.
+ *
+ * @example
+ * ```ts
+ * const decision: StatusDecision = decideStatusUpdate(call, { status: 'completed', sequenceNumber: 4, at: Date.now() });
+ * if (decision.apply) await save(decision.next);
+ * else console.log('dropped:', decision.reason);
+ * ```
+ */
+export type StatusDecision =
+  | {
+      /** The update is applied. */
+      apply: true;
+      /** The record after the update. */
+      next: CallRecord;
+    }
+  | {
+      /** The update is dropped. */
+      apply: false;
+      /** Why it is dropped. */
+      reason: StatusRejectReason;
+    };
 
 // Only real numbers count: a missing, null or NaN SequenceNumber must not poison the comparison.
 function seq(n: number | null | undefined): number | null {

@@ -9,12 +9,34 @@ export function zodIssues(error: z.ZodError, prefix = ''): ValidationIssue[] {
   }));
 }
 
-/** Converts zod issues into a typed {@link ValidationError} (400) naming each bad field. */
+/**
+ * Converts zod issues into a typed {@link ValidationError} (400) naming each bad field.
+ *
+ * @param what - What was being validated, for the message (`Invalid <what>`).
+ * @param error - The zod error whose issues become {@link ValidationIssue}s.
+ * @example
+ * ```ts
+ * import { toValidationError } from 'steadycall';
+ *
+ * const parsed = schema.safeParse(body);
+ * if (!parsed.success) throw toValidationError('call request', parsed.error); // "Invalid call request"
+ * ```
+ */
 export function toValidationError(what: string, error: z.ZodError): ValidationError {
   return new ValidationError(`Invalid ${what}`, zodIssues(error));
 }
 
-/** Parses with `schema` or throws a {@link ValidationError}: every boundary's one way in. */
+/**
+ * Parses with `schema` or throws a {@link ValidationError}: every boundary's one way in.
+ *
+ * @throws {@link ValidationError} naming every invalid field.
+ * @example
+ * ```ts
+ * import { parseWith, statusWebhookSchema } from 'steadycall';
+ *
+ * const event = parseWith(statusWebhookSchema, 'status callback', params); // typed, or a 400
+ * ```
+ */
 export function parseWith<S extends z.ZodType>(schema: S, what: string, input: unknown): z.infer<S> {
   const result = schema.safeParse(input);
   if (!result.success) throw toValidationError(what, result.error);

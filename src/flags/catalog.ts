@@ -53,8 +53,27 @@ export const runbookFlags = defineFlags([
   }),
 ]);
 
-/** The type of {@link runbookFlags}. */
+/**
+ * The type of {@link runbookFlags}.
+ *
+ * @example
+ * ```ts
+ * import { FlagResolver, type RunbookFlags } from 'steadycall';
+ *
+ * const flags: FlagResolver<RunbookFlags> = new FlagResolver({ store });
+ * ```
+ */
 export type RunbookFlags = typeof runbookFlags;
 
-/** The seven runbook flag keys. */
+/**
+ * The seven runbook flag keys.
+ *
+ * @example
+ * ```ts
+ * import type { RunbookFlagKey } from 'steadycall';
+ *
+ * const killSwitches: RunbookFlagKey[] = ['calls.outbound.enabled', 'ai.enabled'];
+ * for (const key of killSwitches) await flags.set(key, false);
+ * ```
+ */
 export type RunbookFlagKey = keyof RunbookFlags & string;

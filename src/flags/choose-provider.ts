@@ -6,15 +6,48 @@ import type { RunbookFlags } from './catalog.js';
 import type { EvaluationContext } from './evaluate.js';
 import type { FlagResolver } from './resolver.js';
 
-/** The read-only view of a provider's breaker that provider choice needs. */
+/**
+ * The read-only view of a provider's breaker that provider choice needs.
+ *
+ * @example
+ * ```ts
+ * const view: BreakerView = new CircuitBreaker({ provider: 'openai', store }); // a breaker is a view
+ * const { state, retryAfterMs } = await view.peek();
+ * ```
+ */
 export interface BreakerView {
-  peek(): Promise<{ state: CircuitState; retryAfterMs: number }>;
+  /** The circuit's state and how long until a call could be attempted (0: now). */
+  peek(): Promise<{
+    /** The circuit's state. */
+    state: CircuitState;
+    /** Milliseconds until a call could be attempted; 0 when one could be now. */
+    retryAfterMs: number;
+  }>;
 }
 
-/** Why a candidate provider was passed over. */
+/**
+ * Why a candidate provider was passed over.
+ *
+ * `flag_disabled`: `ai.<name>.enabled` is false; `not_configured`: no credentials; `circuit_open`:
+ * its breaker is open and cooling down; `excluded`: the caller excluded it.
+ *
+ * @example
+ * ```ts
+ * const choice = await chooseAiProvider({ flags, breakers: (p) => breakers[p] });
+ * for (const { provider, reason } of choice.skipped) logger.info({ provider, reason }, 'provider skipped');
+ * ```
+ */
 export type ProviderSkipReason = 'flag_disabled' | 'not_configured' | 'circuit_open' | 'excluded';
 
-/** Outcome of {@link chooseAiProvider}. */
+/**
+ * Outcome of {@link chooseAiProvider}.
+ *
+ * @example
+ * ```ts
+ * const choice: AiProviderChoice = await chooseAiProvider({ flags, breakers: (p) => breakers[p] });
+ * // { provider: 'openai', order: ['gemini', 'openai'], skipped: [{ provider: 'gemini', reason: 'circuit_open' }], breakerErrors: [] }
+ * ```
+ */
 export interface AiProviderChoice {
   /** The provider to bridge the call to, or null when there is none. */
   provider: AiProvider | null;
@@ -23,14 +56,35 @@ export interface AiProviderChoice {
   /** Candidates in the order they were considered (preferred first); empty when AI is disabled. */
   order: AiProvider[];
   /** Candidates passed over, in order. */
-  skipped: { provider: AiProvider; reason: ProviderSkipReason }[];
+  skipped: {
+    /** The provider passed over. */
+    provider: AiProvider;
+    /** Why. */
+    reason: ProviderSkipReason;
+  }[];
   /** Providers whose breaker could not be read and that were treated as available (fail-open). */
   breakerErrors: AiProvider[];
 }
 
-/** Options of {@link chooseAiProvider}. */
+/**
+ * Options of {@link chooseAiProvider}.
+ *
+ * @example
+ * ```ts
+ * const options: ChooseAiProviderOptions<RunbookFlags> = {
+ *   flags,
+ *   context: { tenantId, targetingKey: callId },
+ *   breakers: (p) => breakers[p],
+ *   exclude: ['openai'], // it just dropped mid-call
+ *   isConfigured: (p) => Boolean(keys[p]),
+ * };
+ * const choice = await chooseAiProvider(options);
+ * ```
+ */
 export interface ChooseAiProviderOptions<Defs extends RunbookFlags> {
+  /** Reads the runbook's `ai.*` flags. */
   flags: FlagResolver<Defs>;
+  /** Who the call is for (tenant override, rollout key). Default `{}`. */
   context?: EvaluationContext;
   /** The breaker view of each provider; `undefined` means "no breaker, always available". */
   breakers: (provider: AiProvider) => BreakerView | undefined;
@@ -38,6 +92,7 @@ export interface ChooseAiProviderOptions<Defs extends RunbookFlags> {
   exclude?: readonly AiProvider[];
   /** Whether the app can open a session with the provider (credentials set). Default: all can. */
   isConfigured?: (provider: AiProvider) => boolean;
+  /** Warned when a breaker cannot be read. Default: silent. */
   logger?: Logger;
 }
 

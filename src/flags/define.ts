@@ -8,27 +8,81 @@ import { zodIssues } from '../core/validate.js';
  *
  * Schemas should be plain validators (no transforms): stored JSON is parsed with the schema on every
  * evaluation, and the value written by `FlagResolver.set()` is stored as given.
+ *
+ * @example
+ * ```ts
+ * import { z } from 'zod';
+ * import { defineFlag, type FlagDefinition } from 'steadycall';
+ *
+ * const greeting: FlagDefinition<'calls.greeting', string> = defineFlag({
+ *   key: 'calls.greeting',
+ *   schema: z.string().max(200),
+ *   defaultValue: 'Hi! How can I help?',
+ *   description: 'What the assistant says first',
+ * });
+ * ```
  */
 export interface FlagDefinition<K extends string = string, T = unknown> {
+  /** The flag's key, e.g. `calls.outbound.enabled` (the `feature_flags.key` column). */
   readonly key: K;
+  /** Validates every stored value, override and rollout value. */
   readonly schema: z.ZodType<T>;
+  /** Served when the store has no row, or its value fails the schema. */
   readonly defaultValue: T;
+  /** Shown next to the flag in ops UIs. */
   readonly description: string;
 }
 
-/** A map of flag definitions by key, as a `FlagResolver` takes them. */
+/**
+ * A map of flag definitions by key, as a `FlagResolver` takes them.
+ *
+ * @example
+ * ```ts
+ * import { defineFlags, runbookFlags, type FlagDefinitions } from 'steadycall';
+ *
+ * const definitions: FlagDefinitions = { ...runbookFlags, ...defineFlags([greeting]) };
+ * ```
+ */
 export type FlagDefinitions = { readonly [key: string]: FlagDefinition<string, unknown> };
 
-/** The value type of flag `K` in a definition map. */
+/**
+ * The value type of flag `K` in a definition map.
+ *
+ * @example
+ * ```ts
+ * import type { FlagValue, RunbookFlags } from 'steadycall';
+ *
+ * type Preferred = FlagValue<RunbookFlags, 'ai.provider.preferred'>; // 'gemini' | 'openai'
+ * ```
+ */
 export type FlagValue<Defs extends FlagDefinitions, K extends keyof Defs> =
   Defs[K] extends FlagDefinition<string, infer T> ? T : never;
 
-/** The keys of `Defs` whose value is a boolean (the ones `isEnabled()` accepts). */
+/**
+ * The keys of `Defs` whose value is a boolean (the ones `isEnabled()` accepts).
+ *
+ * @example
+ * ```ts
+ * import type { BooleanFlagKey, RunbookFlags } from 'steadycall';
+ *
+ * const key: BooleanFlagKey<RunbookFlags> = 'sms.enabled'; // 'ai.provider.preferred' would not compile
+ * ```
+ */
 export type BooleanFlagKey<Defs extends FlagDefinitions> = {
   [K in keyof Defs & string]: FlagValue<Defs, K> extends boolean ? K : never;
 }[keyof Defs & string];
 
-/** Turns a tuple of definitions into a map keyed by each definition's key. */
+/**
+ * Turns a tuple of definitions into a map keyed by each definition's key.
+ *
+ * @example
+ * ```ts
+ * import type { DefinitionMap } from 'steadycall';
+ *
+ * const custom: DefinitionMap<[typeof greeting]> = defineFlags([greeting]);
+ * custom['calls.greeting'].defaultValue; // string
+ * ```
+ */
 export type DefinitionMap<Ds extends readonly FlagDefinition<string, unknown>[]> = {
   readonly [D in Ds[number] as D['key']]: D;
 };

@@ -5,18 +5,51 @@ import type { FlagRecord } from './store.js';
 /**
  * Who a flag is evaluated for. `targetingKey` (a call id, a caller, a tenant) picks the rollout
  * bucket; without one, `tenantId` is used, and without either a rollout is not applied.
+ *
+ * @example
+ * ```ts
+ * const context: EvaluationContext = { tenantId: 'acme', targetingKey: callId, callId };
+ * const preferred = await flags.getValue('ai.provider.preferred', context);
+ * ```
  */
 export interface EvaluationContext {
+  /** The tenant: selects its override, and is the rollout key when `targetingKey` is absent. */
   tenantId?: string;
+  /** Picks the sticky rollout bucket (a call id, a caller, a tenant). */
   targetingKey?: string;
+  /** The call being served (context for logs; not used for bucketing unless it is the `targetingKey`). */
   callId?: string;
+  /** Anything else your own code wants to pass along. */
   [extra: string]: unknown;
 }
 
-/** Why a flag has its value (OpenFeature's resolution reasons). */
+/**
+ * Why a flag has its value (OpenFeature's resolution reasons).
+ *
+ * `STATIC`: the stored value; `DEFAULT`: no row (or the store never answered); `TARGETING_MATCH`: a
+ * tenant override; `SPLIT`: a rollout decided; `STALE`: served from the last table because the store
+ * is failing; `ERROR`: the stored value was unusable, so the default was served.
+ *
+ * @example
+ * ```ts
+ * const { value, reason } = await flags.resolve('ai.enabled');
+ * if (reason === 'STALE') metrics.increment('flags_stale');
+ * ```
+ */
 export type FlagReason = 'STATIC' | 'DEFAULT' | 'TARGETING_MATCH' | 'SPLIT' | 'STALE' | 'ERROR';
 
-/** Why a resolution fell back (OpenFeature's error codes). */
+/**
+ * Why a resolution fell back (OpenFeature's error codes).
+ *
+ * `TYPE_MISMATCH`: a stored value fails the schema; `PARSE_ERROR`: it could not be parsed; `GENERAL`:
+ * the schema threw; `FLAG_NOT_FOUND`: no such flag; `PROVIDER_NOT_READY`: the store never answered.
+ *
+ * @example
+ * ```ts
+ * const r = await flags.resolve('ai.provider.preferred');
+ * if (r.errorCode === 'TYPE_MISMATCH') logger.warn(r.errorMessage!);
+ * ```
+ */
 export type FlagErrorCode =
   | 'TYPE_MISMATCH'
   | 'PARSE_ERROR'
@@ -27,13 +60,25 @@ export type FlagErrorCode =
 /**
  * A flag's value with OpenFeature-style details. `value` always passes the flag's schema.
  * Variants: `tenant-override`, `rollout`, `base` (outside a rollout), `stored`, `default`.
+ *
+ * @example
+ * ```ts
+ * const r: FlagResolution<boolean> = await flags.resolve('calls.outbound.enabled', { tenantId: 't1' });
+ * console.log(r.value, r.reason, r.variant); // true 'DEFAULT' 'default'
+ * ```
  */
 export interface FlagResolution<T = unknown> {
+  /** The flag's key. */
   flagKey: string;
+  /** The value to use; always passes the flag's schema. */
   value: T;
+  /** Why the flag has this value. */
   reason: FlagReason;
+  /** Which value was picked: `tenant-override`, `rollout`, `base`, `stored` or `default`. */
   variant: string;
+  /** Set when the resolution fell back to the default because of a problem. */
   errorCode?: FlagErrorCode;
+  /** What the problem was (no secrets). */
   errorMessage?: string;
 }
 
@@ -97,7 +142,17 @@ function candidate<T>(
   }
 }
 
-/** The flag's default as an error resolution (reason ERROR unless told otherwise). */
+/**
+ * The flag's default as an error resolution (reason ERROR unless told otherwise).
+ *
+ * @example
+ * ```ts
+ * import { errorResolution, runbookFlags } from 'steadycall';
+ *
+ * const r = errorResolution(runbookFlags['ai.enabled'], 'PROVIDER_NOT_READY', 'Flag store unreachable', 'DEFAULT');
+ * // { flagKey: 'ai.enabled', value: true, reason: 'DEFAULT', variant: 'default', errorCode: 'PROVIDER_NOT_READY', ... }
+ * ```
+ */
 export function errorResolution<T>(
   definition: FlagDefinition<string, T>,
   errorCode: FlagErrorCode,

@@ -15,12 +15,23 @@ import {
 import { type EvaluationContext, errorResolution, evaluateFlag, type FlagResolution } from './evaluate.js';
 import type { FlagRecord, FlagStore, FlagWrite, RolloutRule } from './store.js';
 
-/** Options of {@link FlagResolver}. */
+/**
+ * Options of {@link FlagResolver}.
+ *
+ * @example
+ * ```ts
+ * const options: FlagResolverOptions<RunbookFlags> = { store: stores.flags, cacheTtlMs: 10_000, logger };
+ * const flags = new FlagResolver(options);
+ * ```
+ */
 export interface FlagResolverOptions<Defs extends FlagDefinitions> {
+  /** Where the `feature_flags` rows live. */
   store: FlagStore;
   /** The flags this resolver knows; default {@link runbookFlags}. */
   flags?: Defs;
+  /** Time source for the cache and timeouts. Default: the system clock. */
   clock?: Clock;
+  /** Warned (at most once per `warnIntervalMs`) when the store is unreachable. Default: silent. */
   logger?: Logger;
   /** How long one `store.list()` serves every read. Default 5000. */
   cacheTtlMs?: number;
@@ -32,20 +43,59 @@ export interface FlagResolverOptions<Defs extends FlagDefinitions> {
   warnIntervalMs?: number;
 }
 
-/** Extra fields for {@link FlagResolver.set}; omitted ones keep their stored value. */
+/**
+ * Extra fields for {@link FlagResolver.set}; omitted ones keep their stored value.
+ *
+ * @example
+ * ```ts
+ * const options: FlagSetOptions<boolean> = { tenantOverrides: { vip: true }, rollout: null }; // null removes the rollout
+ * await flags.set('ai.enabled', false, options);
+ * ```
+ */
 export interface FlagSetOptions<T> {
+  /** Replaces every tenant override (each checked against the schema). */
   tenantOverrides?: Record<string, T>;
-  rollout?: { percentage: number; value: T; salt?: string } | null;
+  /** Sets a percentage rollout (see {@link RolloutRule}), or removes it with `null`. */
+  rollout?: {
+    /** Share of targeting keys that get `value`, 0..100 (fractions allowed). */
+    percentage: number;
+    /** The value served inside the rollout. */
+    value: T;
+    /** Reshuffles who is in; keep it to keep everyone in while raising the percentage. Default: the flag key. */
+    salt?: string;
+  } | null;
+  /** Sets (or with `null` clears) the stored description. */
   description?: string | null;
 }
 
-/** Emitted when a refresh sees flags whose value, overrides, rollout or updatedAt changed. */
+/**
+ * Emitted when a refresh sees flags whose value, overrides, rollout or updatedAt changed.
+ *
+ * @example
+ * ```ts
+ * flags.onChange((e: FlagChangeEvent) => logger.info({ flags: e.flagsChanged }, 'flags changed'));
+ * ```
+ */
 export interface FlagChangeEvent {
+  /** Keys of the flags that changed, sorted. */
   flagsChanged: string[];
 }
 
-/** One row of {@link FlagResolver.list}: a resolution plus what an ops UI shows next to it. */
-export type FlagListEntry = FlagResolution<unknown> & { description: string; defaultValue: unknown };
+/**
+ * One row of {@link FlagResolver.list}: a resolution plus what an ops UI shows next to it.
+ *
+ * @example
+ * ```ts
+ * const entries: FlagListEntry[] = await flags.list({ tenantId: 't1' });
+ * for (const e of entries) console.log(e.flagKey, e.value, e.defaultValue, e.description);
+ * ```
+ */
+export type FlagListEntry = FlagResolution<unknown> & {
+  /** The flag definition's description. */
+  description: string;
+  /** The flag definition's default value. */
+  defaultValue: unknown;
+};
 
 type Table = Map<string, FlagRecord>;
 

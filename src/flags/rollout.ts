@@ -1,7 +1,16 @@
 import { fnv1a32 } from '../core/hash.js';
 import type { RolloutRule } from './store.js';
 
-/** Rollout buckets: one bucket is 0.01% of targeting keys. */
+/**
+ * Rollout buckets: one bucket is 0.01% of targeting keys.
+ *
+ * @example
+ * ```ts
+ * import { ROLLOUT_BUCKETS, rolloutBucket } from 'steadycall';
+ *
+ * const share = rolloutBucket('ai.provider.preferred', undefined, callId) / ROLLOUT_BUCKETS; // in [0, 1)
+ * ```
+ */
 export const ROLLOUT_BUCKETS = 10_000;
 
 /**

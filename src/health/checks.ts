@@ -7,7 +7,15 @@ import type { HealthCheck, HealthCheckOutcome } from './types.js';
 
 const DEFAULT_DEGRADED_MS = 2000;
 
-/** Options every built-in check accepts. */
+/**
+ * Options every built-in check accepts.
+ *
+ * @example
+ * ```ts
+ * const common: CommonCheckOptions = { degradedAboveMs: 1_500, provider: 'twilio-eu' };
+ * const check = twilioHealthCheck({ ...common, telephony });
+ * ```
+ */
 export interface CommonCheckOptions {
   /** A provider that answers slower than this is `degraded`. Default 2000. */
   degradedAboveMs?: number;
@@ -17,6 +25,15 @@ export interface CommonCheckOptions {
   provider?: ProviderName;
 }
 
+/**
+ * Options of {@link twilioHealthCheck}.
+ *
+ * @example
+ * ```ts
+ * const options: TwilioHealthCheckOptions = { telephony, secrets: [process.env.TWILIO_AUTH_TOKEN!], degradedAboveMs: 3_000 };
+ * const check = twilioHealthCheck(options);
+ * ```
+ */
 export interface TwilioHealthCheckOptions extends CommonCheckOptions {
   /** The Twilio adapter; undefined when Twilio's credentials are missing (`not_configured`). */
   telephony?: TelephonyProvider | undefined;
@@ -68,12 +85,21 @@ export function twilioHealthCheck(options: TwilioHealthCheckOptions = {}): Healt
   };
 }
 
-/** Options of the HTTP-based AI provider checks. */
+/**
+ * Options of the HTTP-based AI provider checks.
+ *
+ * @example
+ * ```ts
+ * const options: ApiHealthCheckOptions = { apiKey: process.env.OPENAI_API_KEY, baseUrl: 'https://openai-proxy.internal/v1' };
+ * const check = openAiHealthCheck(options);
+ * ```
+ */
 export interface ApiHealthCheckOptions extends CommonCheckOptions {
   /** The provider's API key; missing or empty means `not_configured`. */
   apiKey?: string | undefined;
   /** Injected `fetch` (default: the global one, looked up at call time). */
   fetch?: typeof fetch;
+  /** The API's base URL. Default: the provider's public API (`https://api.openai.com/v1`, `https://generativelanguage.googleapis.com/v1beta`). */
   baseUrl?: string;
   /** Check this model specifically (GET models/{model}) instead of listing models. */
   model?: string;
@@ -118,6 +144,15 @@ export function geminiHealthCheck(options: ApiHealthCheckOptions = {}): HealthCh
   }));
 }
 
+/**
+ * Options of {@link storeHealthCheck} (the name is its first argument).
+ *
+ * @example
+ * ```ts
+ * const options: StoreHealthCheckOptions = { degradedAboveMs: 500, secrets: [dbPassword] };
+ * const check = storeHealthCheck('store', () => sql`select 1`, options);
+ * ```
+ */
 export interface StoreHealthCheckOptions extends Omit<CommonCheckOptions, 'provider'> {
   /** Secret values (a connection password) scrubbed from messages. */
   secrets?: readonly string[];

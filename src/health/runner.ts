@@ -16,12 +16,35 @@ import {
   isHealthStatus,
 } from './types.js';
 
-/** Where incidents go: an {@link IncidentRecorder} fits. A `null` result counts as "not stored". */
+/**
+ * Where incidents go: an {@link IncidentRecorder} fits. A `null` result counts as "not stored".
+ *
+ * @example
+ * ```ts
+ * const incidents: HealthIncidentSink = new IncidentRecorder({ log: stores.incidents });
+ * const runner = new HealthRunner({ checks, incidents });
+ * ```
+ */
 export interface HealthIncidentSink {
+  /** Stores one incident; a rejection (or a `null` result) is reported in `HealthReport.storeErrors`. */
   record(incident: NewIncident): Promise<unknown>;
 }
 
+/**
+ * Options of {@link HealthRunner}.
+ *
+ * @example
+ * ```ts
+ * const options: HealthRunnerOptions = {
+ *   checks: [twilioHealthCheck({ telephony }), openAiHealthCheck({ apiKey: process.env.OPENAI_API_KEY })],
+ *   providerStatus: stores.providerStatus,
+ *   timeoutMs: 3_000,
+ * };
+ * const runner = new HealthRunner(options);
+ * ```
+ */
 export interface HealthRunnerOptions {
+  /** The checks to run; each provider name at most once. */
   checks: readonly HealthCheck[];
   /** Receives each result as `provider_status.lastHealth`, and holds the previous one to compare. */
   providerStatus?: ProviderStatusStore;
@@ -31,6 +54,7 @@ export interface HealthRunnerOptions {
   idempotency?: Pick<IdempotencyStore, 'purgeExpired'>;
   /** Timers and timestamps. Default: the system clock. */
   clock?: Clock;
+  /** Receives a summary line per run and store errors, redacted. Default: silent. */
   logger?: Logger;
   /** Per check; a check still running after this is `down` with message "timed out". Default 5000. */
   timeoutMs?: number;
@@ -222,7 +246,16 @@ export class HealthRunner {
   }
 }
 
-/** down > degraded > healthy; not_configured results are left out (all of them: not_configured). */
+/**
+ * down > degraded > healthy; not_configured results are left out (all of them: not_configured).
+ *
+ * @example
+ * ```ts
+ * import { overallStatus } from 'steadycall';
+ *
+ * overallStatus([{ status: 'healthy' }, { status: 'degraded' }, { status: 'not_configured' }]); // 'degraded'
+ * ```
+ */
 export function overallStatus(results: readonly Pick<HealthCheckResult, 'status'>[]): HealthStatus {
   const configured = results.filter((r) => r.status !== 'not_configured');
   if (results.length > 0 && configured.length === 0) return 'not_configured';
@@ -242,20 +275,41 @@ function describeError(error: unknown, withMessage: boolean): string {
   return message ? `${head}: ${message}` : head;
 }
 
+/**
+ * Options of {@link liveness}.
+ *
+ * @example
+ * ```ts
+ * const options: LivenessOptions = { ping: () => sql`select 1`, version: VERSION, timeoutMs: 1_000 };
+ * const body = await liveness(options);
+ * ```
+ */
 export interface LivenessOptions {
   /** A cheap store round trip (e.g. `select 1`). Its error is never reported, only that it failed. */
   ping: (signal: AbortSignal) => Promise<unknown>;
   /** The deployed version, e.g. the package version or a git sha. */
   version: string;
+  /** Times the ping and stamps the answer. Default: the system clock. */
   clock?: Clock;
   /** The store counts as unreachable when `ping` takes longer. Default 2000. */
   timeoutMs?: number;
 }
 
-/** The public `health-check` answer: nothing in it is secret. */
+/**
+ * The public `health-check` answer: nothing in it is secret.
+ *
+ * @example
+ * ```ts
+ * const report: LivenessReport = await orchestrator.liveness();
+ * // { status: 'ok', store: 'reachable', version: '0.1.0', time: '2026-01-01T12:00:00.000Z' }
+ * ```
+ */
 export interface LivenessReport {
+  /** `ok` when the store answered in time, else `degraded`. */
   status: 'ok' | 'degraded';
+  /** Whether the store answered the ping in time. */
   store: 'reachable' | 'unreachable';
+  /** The deployed version given in the options. */
   version: string;
   /** ISO 8601 time of the answer. */
   time: string;

@@ -1,6 +1,7 @@
 import { SignatureError, ValidationError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import { silentLogger } from '../core/logger.js';
+import { redactingLogger, silentLogger } from '../core/logger.js';
+import { createRedactor } from '../core/redact.js';
 import type { Severity } from '../core/types.js';
 import { requestIdempotencyKey } from '../idempotency/keys.js';
 import type { CallOrchestrator } from '../orchestrator/orchestrator.js';
@@ -13,13 +14,40 @@ import {
   statusWebhookSchema,
   voiceWebhookSchema,
 } from '../telephony/webhooks.js';
+import { flagView, providerStatusView } from './ops-views.js';
 import { isForm, readJsonObject, readText, requireBearer } from './request.js';
 import { errorResponse, json, methodNotAllowed, xml } from './respond.js';
 
-/** A web-standard request handler. */
+/**
+ * A web-standard request handler.
+ *
+ * @example
+ * ```ts
+ * import type { Handler } from 'steadycall';
+ *
+ * const withCors = (inner: Handler): Handler => async (request) => {
+ *   const response = await inner(request);
+ *   response.headers.set('access-control-allow-origin', 'https://app.example.com');
+ *   return response;
+ * };
+ * ```
+ */
 export type Handler = (request: Request) => Promise<Response>;
 
-/** Options of {@link createHandlers}. */
+/**
+ * Options of {@link createHandlers}.
+ *
+ * @example
+ * ```ts
+ * const options: HandlerOptions = {
+ *   opsTokens: [process.env.OPS_TOKEN!],
+ *   apiTokens: [process.env.API_TOKEN!],
+ *   maxBodyBytes: 64 * 1024,
+ *   mountPath: '/steadycall',
+ * };
+ * const handlers = createHandlers(orchestrator, options);
+ * ```
+ */
 export interface HandlerOptions {
   /** Bearer tokens for the ops routes and `ops-health-run`. Without one, those routes answer 401. */
   opsTokens?: readonly string[];
@@ -28,29 +56,56 @@ export interface HandlerOptions {
    * Default: bearer check against `apiTokens`; without tokens or a hook those routes answer 401.
    */
   authorize?: (request: Request) => boolean | Promise<boolean>;
+  /** Bearer tokens accepted on the app-facing routes when there is no `authorize` hook. Default: none. */
   apiTokens?: readonly string[];
   /** Request body limit in bytes (413 above). Default 128 KiB. */
   maxBodyBytes?: number;
   /** Path prefix the handlers are mounted under in `request.url` (stripped before rebuilding signed URLs). */
   mountPath?: string;
+  /** Receives unexpected errors and 5xx answers, redacted (the ops and API tokens are scrubbed). Default: silent. */
   logger?: Logger;
 }
 
-/** The runbook's edge functions, plus ops routes, as web-standard handlers. */
+/**
+ * The runbook's edge functions, plus ops routes, as web-standard handlers.
+ *
+ * @example
+ * ```ts
+ * const handlers: SteadyCallHandlers = createHandlers(orchestrator, { opsTokens: [env.OPS_TOKEN] });
+ * Deno.serve((request) => {
+ *   const path = new URL(request.url).pathname;
+ *   return path === '/twilio-status' ? handlers.twilioStatus(request) : handlers.healthCheck(request);
+ * });
+ * ```
+ */
 export interface SteadyCallHandlers {
+  /** `POST /calls-start` (API bearer): places an outbound call; honours `Idempotency-Key`. 201, or 200 when replayed. */
   callsStart: Handler;
+  /** `POST /twilio-voice` (Twilio signature): answers with `<Connect><Stream>` TwiML, or the fallback. */
   twilioVoice: Handler;
+  /** `POST /twilio-status` (Twilio signature): applies a status callback once; JSON `{"action":"check_config"}` reports the wiring. */
   twilioStatus: Handler;
+  /** `POST /openai-realtime-session` (API bearer): a browser session (SDP answer or ephemeral secret). 201. */
   openaiRealtimeSession: Handler;
+  /** `GET`/`POST /openai-realtime-status` (API bearer): OpenAI availability and its circuit. */
   openaiRealtimeStatus: Handler;
+  /** `POST /ops-health-run` (ops bearer): runs every health check and answers the report. */
   opsHealthRun: Handler;
+  /** `GET /health-check` (public): liveness; 503 with `Retry-After` when the store is unreachable. */
   healthCheck: Handler;
+  /** `GET /ops/providers` (ops bearer): every `provider_status` row, with the server's `now`. */
   opsProviders: Handler;
+  /** `POST /ops/breakers/:provider/reset` (ops bearer): closes the circuit and zeroes its counters. */
   opsBreakerReset: (request: Request, provider: string) => Promise<Response>;
+  /** `POST /ops/breakers/:provider/force-open` (ops bearer): body `{ until }` (epoch ms) or `{ forMs }`. */
   opsBreakerForceOpen: (request: Request, provider: string) => Promise<Response>;
+  /** `GET /ops/flags` (ops bearer): every flag resolved, optionally for `?tenantId=`. */
   opsFlags: Handler;
+  /** `GET`/`PUT /ops/flags/:key` (ops bearer): reads one flag, or sets `{ value, tenantOverrides?, rollout? }`. */
   opsFlag: (request: Request, key: string) => Promise<Response>;
+  /** `GET /ops/incidents` (ops bearer): filters `severity`, `provider`, `since`, `limit`. */
   opsIncidents: Handler;
+  /** `GET /ops/calls` (ops bearer): the latest 100 calls, phone numbers masked. */
   opsCalls: Handler;
 }
 
@@ -71,7 +126,11 @@ export function createHandlers(
   orchestrator: CallOrchestrator,
   options: HandlerOptions = {},
 ): SteadyCallHandlers {
-  const logger = options.logger ?? silentLogger;
+  // Unexpected errors are logged whole: redacted like every other steadycall log line.
+  const logger = redactingLogger(
+    options.logger ?? silentLogger,
+    createRedactor({ secrets: [...(options.opsTokens ?? []), ...(options.apiTokens ?? [])] }),
+  );
   const limit = options.maxBodyBytes;
   const opsTokens = options.opsTokens ?? [];
   const apiTokens = options.apiTokens ?? [];
@@ -184,7 +243,9 @@ export function createHandlers(
 
     opsProviders: guard(['GET'], async (request) => {
       ops(request);
-      return json({ providers: await orchestrator.listProviderStatus() });
+      const rows = await orchestrator.listProviderStatus();
+      const now = orchestrator.now();
+      return json({ providers: rows.map((row) => providerStatusView(row, now)), now });
     }),
 
     opsBreakerReset: guardWith(['POST'], async (request, provider: string) => {
@@ -199,7 +260,7 @@ export function createHandlers(
         typeof body.until === 'number'
           ? body.until
           : typeof body.forMs === 'number'
-            ? Date.now() + body.forMs
+            ? orchestrator.now() + body.forMs
             : Number.NaN;
       return json({ provider: await orchestrator.forceOpenBreaker(provider, until) });
     }),
@@ -207,7 +268,9 @@ export function createHandlers(
     opsFlags: guard(['GET'], async (request) => {
       ops(request);
       const tenantId = new URL(request.url, 'http://x').searchParams.get('tenantId') ?? undefined;
-      return json({ flags: await orchestrator.flagsByKey.list({ tenantId }) });
+      const resolver = orchestrator.flagsByKey;
+      const flags = await resolver.list({ tenantId });
+      return json({ flags: flags.map((entry) => flagView(entry, resolver.definitions)) });
     }),
 
     opsFlag: guardWith(['GET', 'PUT'], async (request, key: string) => {

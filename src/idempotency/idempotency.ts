@@ -13,21 +13,70 @@ import { redact } from '../core/redact.js';
 import { fingerprintPayload } from './fingerprint.js';
 import type { ClaimResult, IdempotencyStore } from './store.js';
 
-/** Defaults of {@link Idempotency}'s timings, in milliseconds. */
+/**
+ * Defaults of {@link Idempotency}'s timings, in milliseconds.
+ *
+ * @example
+ * ```ts
+ * import { IDEMPOTENCY_DEFAULTS, Idempotency } from 'steadycall';
+ *
+ * const idempotency = new Idempotency({ store, waitTimeoutMs: IDEMPOTENCY_DEFAULTS.waitTimeoutMs * 2 });
+ * ```
+ */
 export const IDEMPOTENCY_DEFAULTS = Object.freeze({
+  /** A claim holds 30 s without a heartbeat. */
   leaseMs: 30_000,
+  /** Completed responses are replayed for 24 h. */
   ttlMs: 24 * 60 * 60 * 1000,
+  /** Duplicates wait up to 10 s for a running owner. */
   waitTimeoutMs: 10_000,
+  /** Waiting duplicates first poll after 50 ms. */
   pollIntervalMs: 50,
 });
-/** Smallest accepted lease; anything lower is almost certainly seconds passed as milliseconds. */
+/**
+ * Smallest accepted lease; anything lower is almost certainly seconds passed as milliseconds.
+ *
+ * @example
+ * ```ts
+ * import { MIN_LEASE_MS } from 'steadycall';
+ *
+ * const leaseMs = Math.max(MIN_LEASE_MS, Number(process.env.LEASE_MS ?? 30_000));
+ * ```
+ */
 export const MIN_LEASE_MS = 100;
-/** Smallest accepted retention of a completed response. */
+/**
+ * Smallest accepted retention of a completed response.
+ *
+ * @example
+ * ```ts
+ * import { MIN_TTL_MS } from 'steadycall';
+ *
+ * const ttlMs = Math.max(MIN_TTL_MS, 6 * 60 * 60 * 1000); // keep replays for 6 h
+ * ```
+ */
 export const MIN_TTL_MS = 60_000;
-/** Waiters' poll interval doubles up to this. */
+/**
+ * Waiters' poll interval doubles up to this.
+ *
+ * @example
+ * ```ts
+ * import { MAX_POLL_INTERVAL_MS } from 'steadycall';
+ *
+ * // Polls 50, 100, 200, 400, 800, 1000, 1000, ... ms apart with the default pollIntervalMs.
+ * console.log(`duplicates poll at most every ${MAX_POLL_INTERVAL_MS} ms`);
+ * ```
+ */
 export const MAX_POLL_INTERVAL_MS = 1_000;
 
-/** Per-call timings of {@link Idempotency.execute}; every value is in milliseconds. */
+/**
+ * Per-call timings of {@link Idempotency.execute}; every value is in milliseconds.
+ *
+ * @example
+ * ```ts
+ * const timings: IdempotencyTimings = { leaseMs: 60_000, waitTimeoutMs: 0 };
+ * await idempotency.execute(key, body, () => placeCall(body), timings);
+ * ```
+ */
 export interface IdempotencyTimings {
   /** How long a claim holds without a heartbeat before a duplicate may take over (>= 100). */
   leaseMs?: number;
@@ -37,18 +86,39 @@ export interface IdempotencyTimings {
   waitTimeoutMs?: number;
 }
 
-/** Options of {@link Idempotency}. All durations are in milliseconds. */
+/**
+ * Options of {@link Idempotency}. All durations are in milliseconds.
+ *
+ * @example
+ * ```ts
+ * const options: IdempotencyOptions = { store: stores.idempotency, leaseMs: 15_000, logger };
+ * const idempotency = new Idempotency(options);
+ * ```
+ */
 export interface IdempotencyOptions extends IdempotencyTimings {
+  /** Where claims and responses are kept; share it between instances. */
   store: IdempotencyStore;
+  /** Time source for leases, TTLs and waits. Default: the system clock. */
   clock?: Clock;
-  /** Produces owner tokens. */
+  /** Produces owner tokens. Default: random UUIDs. */
   ids?: IdGenerator;
+  /** Receives takeovers and lost claims. Default: silent. */
   logger?: Logger;
-  /** First poll interval of a waiting duplicate; doubles up to 1 000 ms. */
+  /** First poll interval of a waiting duplicate; doubles up to 1 000 ms. Default 50. */
   pollIntervalMs?: number;
 }
 
-/** What the handler receives. */
+/**
+ * What the handler receives.
+ *
+ * @example
+ * ```ts
+ * await idempotency.execute(key, body, async (ctx: IdempotentContext) => {
+ *   if (ctx.takeover) logger.warn({ attempt: ctx.attempt }, 'previous owner died; running again');
+ *   return placeCall(body, { signal: ctx.signal });
+ * });
+ * ```
+ */
 export interface IdempotentContext {
   /** Aborted if the claim is lost (another owner took over after a missed heartbeat). */
   signal: AbortSignal;
@@ -58,8 +128,17 @@ export interface IdempotentContext {
   takeover: boolean;
 }
 
-/** Result of {@link Idempotency.execute}. */
+/**
+ * Result of {@link Idempotency.execute}.
+ *
+ * @example
+ * ```ts
+ * const result: IdempotentResult<{ callId: string }> = await idempotency.execute(key, body, () => start(body));
+ * return Response.json(result.response, { status: result.replayed ? 200 : 201 });
+ * ```
+ */
 export interface IdempotentResult<R> {
+  /** The handler's response, from this run or replayed from the first one. */
   response: R;
   /** True when the response is a stored one from an earlier run (the handler did not run now). */
   replayed: boolean;

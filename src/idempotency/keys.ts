@@ -1,10 +1,41 @@
 import { ValidationError } from '../core/errors.js';
 
-/** Header Twilio sets on webhook requests; the same value on every retry of one event. */
+/**
+ * Header Twilio sets on webhook requests; the same value on every retry of one event.
+ *
+ * @example
+ * ```ts
+ * import { TWILIO_IDEMPOTENCY_HEADER } from 'steadycall';
+ *
+ * const token = request.headers.get(TWILIO_IDEMPOTENCY_HEADER); // null on Twilio's older webhooks
+ * ```
+ */
 export const TWILIO_IDEMPOTENCY_HEADER = 'I-Twilio-Idempotency-Token';
-/** Header clients of our own API send (IETF draft `Idempotency-Key`). */
+/**
+ * Header clients of our own API send (IETF draft `Idempotency-Key`).
+ *
+ * @example
+ * ```ts
+ * import { IDEMPOTENCY_KEY_HEADER } from 'steadycall';
+ *
+ * await fetch('https://voice.example.com/calls-start', {
+ *   method: 'POST',
+ *   headers: { [IDEMPOTENCY_KEY_HEADER]: crypto.randomUUID(), authorization: `Bearer ${token}` },
+ *   body: JSON.stringify({ to: '+14155550123' }),
+ * });
+ * ```
+ */
 export const IDEMPOTENCY_KEY_HEADER = 'Idempotency-Key';
-/** Longest accepted header value, in characters. */
+/**
+ * Longest accepted header value, in characters.
+ *
+ * @example
+ * ```ts
+ * import { MAX_IDEMPOTENCY_KEY_LENGTH } from 'steadycall';
+ *
+ * const key = `order-${orderId}-${attempt}`.slice(0, MAX_IDEMPOTENCY_KEY_LENGTH);
+ * ```
+ */
 export const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
 
 // Visible ASCII only (0x21-0x7E): no spaces, control characters or non-ASCII look-alikes.

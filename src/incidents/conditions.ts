@@ -2,11 +2,30 @@ import type { ProviderStatus } from '../breaker/types.js';
 import type { AlertCondition } from './alerts.js';
 import type { Incident } from './store.js';
 
-/** The runbook's `provider_status.failure_count > 10`. */
+/**
+ * The runbook's `provider_status.failure_count > 10`.
+ *
+ * @example
+ * ```ts
+ * import { FAILURE_COUNT_ALERT_THRESHOLD } from 'steadycall';
+ *
+ * const noisy = rows.filter((row) => row.failureCount > FAILURE_COUNT_ALERT_THRESHOLD);
+ * ```
+ */
 export const FAILURE_COUNT_ALERT_THRESHOLD = 10;
 
-/** One alert condition that holds right now. */
+/**
+ * One alert condition that holds right now.
+ *
+ * @example
+ * ```ts
+ * for (const active of activeAlertConditions({ statuses, recentIncidents }) as ActiveAlertCondition[]) {
+ *   console.log(active.condition, active.provider, active.detail); // 'circuit_open' 'twilio' 'circuit open until ...'
+ * }
+ * ```
+ */
 export interface ActiveAlertCondition {
+  /** Which runbook condition holds. */
   condition: AlertCondition;
   /** The provider concerned, or null for an incident not tied to one. */
   provider: string | null;
@@ -14,6 +33,15 @@ export interface ActiveAlertCondition {
   detail: string;
 }
 
+/**
+ * Input of {@link activeAlertConditions}: the rows to judge.
+ *
+ * @example
+ * ```ts
+ * const input: AlertConditionInput = { statuses: await stores.providerStatus.list(), recentIncidents: [], failureCountThreshold: 5 };
+ * const active = activeAlertConditions(input);
+ * ```
+ */
 export interface AlertConditionInput {
   /** Current `provider_status` rows. */
   statuses: readonly ProviderStatus[];

@@ -1,9 +1,27 @@
 import type { Severity } from '../core/types.js';
 import type { Incident, IncidentQuery } from './store.js';
 
-/** Default number of incidents a query returns. */
+/**
+ * Default number of incidents a query returns.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_INCIDENT_LIMIT } from 'steadycall';
+ *
+ * const page = await incidents.query({ limit: DEFAULT_INCIDENT_LIMIT }); // same as leaving `limit` out
+ * ```
+ */
 export const DEFAULT_INCIDENT_LIMIT = 100;
-/** Upper bound on `IncidentQuery.limit`. */
+/**
+ * Upper bound on `IncidentQuery.limit`.
+ *
+ * @example
+ * ```ts
+ * import { MAX_INCIDENT_LIMIT } from 'steadycall';
+ *
+ * const all = await incidents.query({ since, limit: MAX_INCIDENT_LIMIT }); // larger limits are clamped
+ * ```
+ */
 export const MAX_INCIDENT_LIMIT = 1000;
 
 /**

@@ -5,6 +5,15 @@ import type { Severity } from '../core/types.js';
 import type { Alert, AlertHook } from './alerts.js';
 import type { Incident, IncidentLog, IncidentQuery, NewIncident } from './store.js';
 
+/**
+ * Options of {@link IncidentRecorder}.
+ *
+ * @example
+ * ```ts
+ * const options: IncidentRecorderOptions = { log: stores.incidents, logger, secrets: [process.env.OPENAI_API_KEY!] };
+ * const incidents = new IncidentRecorder(options);
+ * ```
+ */
 export interface IncidentRecorderOptions {
   /** Where incidents are stored (the `incident_log` port). */
   log: IncidentLog;

@@ -60,7 +60,7 @@ type Method = 'GET' | 'POST';
  * });
  * // POST /openai-realtime-session, body = the browser's SDP offer
  * const { sdpAnswer } = await openai.createLiveWebRtcSession({ sdpOffer: await req.text() });
- * return new Response(sdpAnswer, { headers: { 'content-type': 'application/sdp' } });
+ * const response = new Response(sdpAnswer, { headers: { 'content-type': 'application/sdp' } });
  * ```
  */
 export class OpenAiBrowserSessions {
@@ -216,7 +216,7 @@ export class OpenAiBrowserSessions {
    * @example
    * ```ts
    * const status = await openai.status(); // { available: true, apiKeyConfigured: true, model: 'gpt-realtime-2', ... }
-   * return Response.json(status, { status: status.available ? 200 : 503 });
+   * const response = Response.json(status, { status: status.available ? 200 : 503 });
    * ```
    */
   async status(options?: OpenAiRequestOptions): Promise<OpenAiRealtimeStatus> {

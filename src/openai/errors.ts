@@ -40,10 +40,23 @@ function retryAfterMs(headers: Headers): number | undefined {
   return Number.isFinite(seconds) && seconds >= 0 ? Math.ceil(seconds * 1000) : undefined;
 }
 
-/** What a mapper needs from an HTTP answer. */
+/**
+ * What a mapper needs from an HTTP answer: {@link mapOpenAiHttpError}'s `answer`.
+ *
+ * @example
+ * ```ts
+ * import type { UpstreamAnswer } from 'steadycall';
+ *
+ * const res = await fetch('https://api.openai.com/v1/models/gpt-realtime-2', { headers });
+ * const answer: UpstreamAnswer = { status: res.status, headers: res.headers, bodyText: await res.text() };
+ * ```
+ */
 export interface UpstreamAnswer {
+  /** The HTTP status. */
   status: number;
+  /** The response headers (`Retry-After` and `x-request-id` are read). */
   headers: Headers;
+  /** The response body as text (OpenAI's JSON error body, or anything a proxy sent). */
   bodyText: string;
 }
 

@@ -1,7 +1,7 @@
 // The OpenAI module's public surface: browser access to Live / Realtime without the API key.
 
 export { OpenAiBrowserSessions } from './browser-session.js';
-export { mapOpenAiHttpError } from './errors.js';
+export { mapOpenAiHttpError, type UpstreamAnswer } from './errors.js';
 export type {
   LiveWebRtcSession,
   LiveWebRtcSessionInput,

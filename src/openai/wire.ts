@@ -16,13 +16,34 @@
 import { z } from 'zod';
 import { ValidationError, type ValidationIssue } from '../core/errors.js';
 
-/** Largest SDP offer accepted, in UTF-8 bytes (real browser offers are a few KiB). */
+/**
+ * Largest SDP offer accepted, in UTF-8 bytes (real browser offers are a few KiB).
+ *
+ * @example
+ * ```ts
+ * import { MAX_SDP_OFFER_BYTES } from 'steadycall';
+ *
+ * if (Number(request.headers.get('content-length') ?? 0) > MAX_SDP_OFFER_BYTES) {
+ *   console.warn('SDP offer too large');
+ * }
+ * ```
+ */
 export const MAX_SDP_OFFER_BYTES = 64 * 1024;
 
 /**
  * What the browser may send on a Live API WebRTC data channel by default: mute, unmute and hang
  * up. It may not rewrite the session (`session.update`, `session.instructions.append`) or start
  * paid backend work (`response.create`, `response.item.create`); the server decided those.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_LIVE_DATA_CHANNEL_CLIENT_EVENTS, OpenAiBrowserSessions } from 'steadycall';
+ *
+ * const openai = new OpenAiBrowserSessions({
+ *   apiKey: process.env.OPENAI_API_KEY ?? '',
+ *   allowedDataChannelEvents: [...DEFAULT_LIVE_DATA_CHANNEL_CLIENT_EVENTS, 'session.commentary.append'],
+ * });
+ * ```
  */
 export const DEFAULT_LIVE_DATA_CHANNEL_CLIENT_EVENTS: readonly string[] = Object.freeze([
   'session.input_audio.mute',
@@ -30,8 +51,23 @@ export const DEFAULT_LIVE_DATA_CHANNEL_CLIENT_EVENTS: readonly string[] = Object
   'session.close',
 ]);
 
-/** Client-secret lifetime bounds of the Realtime API, in seconds. */
-export const CLIENT_SECRET_TTL_BOUNDS = { min: 10, max: 7200 } as const;
+/**
+ * Client-secret lifetime bounds of the Realtime API, in seconds.
+ *
+ * @example
+ * ```ts
+ * import { CLIENT_SECRET_TTL_BOUNDS } from 'steadycall';
+ *
+ * const { min, max } = CLIENT_SECRET_TTL_BOUNDS;
+ * const expiresAfterSeconds = Math.min(max, Math.max(min, requestedSeconds));
+ * ```
+ */
+export const CLIENT_SECRET_TTL_BOUNDS = {
+  /** Shortest lifetime: 10 s. */
+  min: 10,
+  /** Longest lifetime: 7200 s (2 h). */
+  max: 7200,
+} as const;
 
 const textEncoder = new TextEncoder();
 
@@ -39,9 +75,14 @@ const textEncoder = new TextEncoder();
  * Checks a browser's SDP offer before it costs an upstream request: a non-empty string starting
  * with `v=0` (RFC 8866), at most {@link MAX_SDP_OFFER_BYTES} bytes.
  *
+ * @param sdp - The offer, as received.
+ * @param path - The issue path reported on failure.
+ * @returns The offer, now known to be a string.
  * @throws {ValidationError} with one issue at `path` (HTTP 400).
  * @example
  * ```ts
+ * import { validateSdpOffer } from 'steadycall';
+ *
  * validateSdpOffer(await request.text()); // throws ValidationError on junk
  * ```
  */
@@ -88,31 +129,87 @@ export function validateSessionInput(input: {
   if (issues.length > 0) throw new ValidationError('Invalid OpenAI session request', issues);
 }
 
-/** Input of {@link buildLiveSessionRequest}. */
+/**
+ * Input of {@link buildLiveSessionRequest}.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_LIVE_DATA_CHANNEL_CLIENT_EVENTS, type LiveSessionRequestInput } from 'steadycall';
+ *
+ * const input: LiveSessionRequestInput = {
+ *   sdpOffer,
+ *   model: 'gpt-live-1',
+ *   voice: 'marin',
+ *   allowedClientEvents: DEFAULT_LIVE_DATA_CHANNEL_CLIENT_EVENTS,
+ * };
+ * ```
+ */
 export interface LiveSessionRequestInput {
+  /** The browser's SDP offer. */
   sdpOffer: string;
+  /** The Live API model. */
   model: string;
+  /** Session instructions; omitted from the body when empty. */
   instructions?: string | undefined;
+  /** Output voice; omitted from the body when empty. */
   voice?: string | undefined;
+  /** Client events the browser may send on the data channel. */
   allowedClientEvents: readonly string[];
   /** Server events forwarded to the browser; omitted = the API's default (all). */
   allowedServerEvents?: readonly string[] | undefined;
 }
 
-/** The JSON body of `POST /v1/live/sessions`. */
+/**
+ * The JSON body of `POST /v1/live/sessions`.
+ *
+ * @example
+ * ```ts
+ * import { buildLiveSessionRequest, type LiveSessionRequestBody } from 'steadycall';
+ *
+ * const body: LiveSessionRequestBody = buildLiveSessionRequest({ sdpOffer, model: 'gpt-live-1', allowedClientEvents: [] });
+ * await fetch('https://api.openai.com/v1/live/sessions', {
+ *   method: 'POST',
+ *   headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+ *   body: JSON.stringify(body),
+ * });
+ * ```
+ */
 export interface LiveSessionRequestBody {
+  /** The session's configuration. */
   session: {
+    /** The Live API model. */
     model: string;
+    /** Session instructions. */
     instructions?: string;
-    audio?: { output: { voice: string } };
+    /** Audio settings. */
+    audio?: {
+      /** Output audio settings. */
+      output: {
+        /** The model's voice. */
+        voice: string;
+      };
+    };
+    /** What the browser client may do. */
     client: {
+      /** Data-channel restrictions. */
       data_channel: {
+        /** Client event types the browser may send. */
         allowed_client_events: string[];
-        allowed_server_events?: { type: string }[];
+        /** Server event types forwarded to the browser; absent = all. */
+        allowed_server_events?: {
+          /** A server event type. */
+          type: string;
+        }[];
       };
     };
   };
-  transport: { type: 'webrtc'; sdp: string };
+  /** The WebRTC transport. */
+  transport: {
+    /** Always `'webrtc'`. */
+    type: 'webrtc';
+    /** The browser's SDP offer. */
+    sdp: string;
+  };
 }
 
 /**
@@ -120,6 +217,8 @@ export interface LiveSessionRequestBody {
  *
  * @example
  * ```ts
+ * import { buildLiveSessionRequest } from 'steadycall';
+ *
  * const body = buildLiveSessionRequest({
  *   sdpOffer, model: 'gpt-live-1', voice: 'marin', allowedClientEvents: ['session.close'],
  * });
@@ -143,22 +242,62 @@ export function buildLiveSessionRequest(input: LiveSessionRequestInput): LiveSes
   };
 }
 
-/** Input of {@link buildRealtimeClientSecretRequest}. */
+/**
+ * Input of {@link buildRealtimeClientSecretRequest}.
+ *
+ * @example
+ * ```ts
+ * import type { RealtimeClientSecretRequestInput } from 'steadycall';
+ *
+ * const input: RealtimeClientSecretRequestInput = { model: 'gpt-realtime-2', voice: 'marin', expiresAfterSeconds: 60 };
+ * ```
+ */
 export interface RealtimeClientSecretRequestInput {
+  /** The Realtime API model. */
   model: string;
+  /** Session instructions; omitted from the body when empty. */
   instructions?: string | undefined;
+  /** Output voice; omitted from the body when empty. */
   voice?: string | undefined;
+  /** Lifetime of the secret in seconds. Default: OpenAI's (600 s). */
   expiresAfterSeconds?: number | undefined;
 }
 
-/** The JSON body of `POST /v1/realtime/client_secrets`. */
+/**
+ * The JSON body of `POST /v1/realtime/client_secrets`.
+ *
+ * @example
+ * ```ts
+ * import { buildRealtimeClientSecretRequest, type RealtimeClientSecretRequestBody } from 'steadycall';
+ *
+ * const body: RealtimeClientSecretRequestBody = buildRealtimeClientSecretRequest({ model: 'gpt-realtime-2' });
+ * // { session: { type: 'realtime', model: 'gpt-realtime-2' } }
+ * ```
+ */
 export interface RealtimeClientSecretRequestBody {
-  expires_after?: { anchor: 'created_at'; seconds: number };
+  /** When the secret expires; absent = OpenAI's default. */
+  expires_after?: {
+    /** Always `'created_at'`. */
+    anchor: 'created_at';
+    /** Seconds after creation. */
+    seconds: number;
+  };
+  /** The session the secret is for. */
   session: {
+    /** Always `'realtime'`. */
     type: 'realtime';
+    /** The Realtime API model. */
     model: string;
+    /** Session instructions. */
     instructions?: string;
-    audio?: { output: { voice: string } };
+    /** Audio settings. */
+    audio?: {
+      /** Output audio settings. */
+      output: {
+        /** The model's voice. */
+        voice: string;
+      };
+    };
   };
 }
 
@@ -167,6 +306,8 @@ export interface RealtimeClientSecretRequestBody {
  *
  * @example
  * ```ts
+ * import { buildRealtimeClientSecretRequest } from 'steadycall';
+ *
  * const body = buildRealtimeClientSecretRequest({ model: 'gpt-realtime-2', expiresAfterSeconds: 60 });
  * ```
  */

@@ -57,25 +57,65 @@ const NOTIFY_STATUSES: Partial<Record<CallStatus, 'warning'>> = {
   'no-answer': 'warning',
 };
 
-/** Result of {@link CallOrchestrator.startCall}. */
+/**
+ * Result of {@link CallOrchestrator.startCall}.
+ *
+ * @example
+ * ```ts
+ * import type { StartCallResult } from 'steadycall';
+ *
+ * const result: StartCallResult = await orchestrator.startCall({ to: '+14155550123' }, { idempotencyKey });
+ * const status = result.replayed ? 200 : 201;
+ * const response = Response.json({ callId: result.call.id, callSid: result.call.callSid }, { status });
+ * ```
+ */
 export interface StartCallResult {
+  /** The call record (as first created, when replayed). */
   call: CallRecord;
   /** True when an earlier request with the same `Idempotency-Key` created the call. */
   replayed: boolean;
 }
 
-/** Result of {@link CallOrchestrator.handleVoiceWebhook}. */
+/**
+ * Result of {@link CallOrchestrator.handleVoiceWebhook}.
+ *
+ * @example
+ * ```ts
+ * import { voiceWebhookSchema, type VoiceWebhookResult } from 'steadycall';
+ *
+ * const result: VoiceWebhookResult = await orchestrator.handleVoiceWebhook(voiceWebhookSchema.parse(params));
+ * if (result.provider === null) console.warn(`call ${result.callId} got the fallback`);
+ * const response = new Response(result.twiml, { headers: { 'content-type': 'text/xml' } });
+ * ```
+ */
 export interface VoiceWebhookResult {
+  /** The TwiML to answer with: `<Connect><Stream>`, or the fallback. */
   twiml: string;
+  /** The AI provider chosen for the call; null when the fallback was served. */
   provider: AiProvider | null;
+  /** Our id of the call (created for an inbound call seen for the first time). */
   callId: string;
 }
 
-/** Result of {@link CallOrchestrator.handleStatusWebhook}. */
+/**
+ * Result of {@link CallOrchestrator.handleStatusWebhook}.
+ *
+ * @example
+ * ```ts
+ * import type { StatusWebhookResult } from 'steadycall';
+ *
+ * const result: StatusWebhookResult = await orchestrator.handleStatusWebhook(event, request.headers);
+ * if (!result.applied) console.log(`status ignored: ${result.reason}`); // e.g. 'stale_sequence'
+ * ```
+ */
 export interface StatusWebhookResult {
+  /** Whether the callback changed the call. */
   applied: boolean;
+  /** The call's status afterwards; null when the call is unknown. */
   status: CallStatus | null;
+  /** Why it was not applied: `not_found`, `terminal`, `stale_sequence` or `not_forward`. */
   reason?: string;
+  /** True when this was a duplicate delivery, answered from the first one's result. */
   replayed: boolean;
 }
 
@@ -99,11 +139,17 @@ export interface StatusWebhookResult {
 export class CallOrchestrator {
   /** Typed for the runbook's flags; user flags are resolvable too (see `flagsByKey`). */
   readonly flags: FlagResolver<RunbookFlags>;
+  /** The incident log, with alerting and redaction. */
   readonly incidents: IncidentRecorder;
+  /** The idempotency ledger used by `startCall` and the status webhook. */
   readonly idempotency: Idempotency;
+  /** The storage ports the orchestrator was given. */
   readonly stores: SteadyCallStores;
+  /** The endpoint paths in effect (defaults merged with the options). */
   readonly paths: EndpointPaths;
+  /** Validates Twilio signatures; null when Twilio is not configured. */
   readonly signer: TwilioSigner | null;
+  /** Mints and verifies the per-call media-stream tokens. */
   readonly streamTokens: StreamTokens;
 
   readonly #options: CallOrchestratorOptions;
@@ -397,9 +443,12 @@ export class CallOrchestrator {
    * Authorises a media stream from its `start` message: the per-call token in `customParameters`
    * must be valid for that call and provider. Returns who the stream belongs to.
    */
-  async authorizeStream(
-    parameters: Record<string, string>,
-  ): Promise<{ callId: string; provider: AiProvider }> {
+  async authorizeStream(parameters: Record<string, string>): Promise<{
+    /** Our id of the call. */
+    callId: string;
+    /** The AI provider chosen for the call. */
+    provider: AiProvider;
+  }> {
     const { callId, provider, token } = parameters;
     if (!callId || (provider !== 'openai' && provider !== 'gemini')) {
       throw new SignatureError('Media stream without a valid callId/provider');
@@ -488,7 +537,12 @@ export class CallOrchestrator {
   }
 
   /** Sends an SMS (flag `sms.enabled`, breaker `twilio`). */
-  async sendSms(input: unknown): Promise<{ messageSid: string; status: string }> {
+  async sendSms(input: unknown): Promise<{
+    /** Twilio's message SID. */
+    messageSid: string;
+    /** The message's initial status, e.g. `queued`. */
+    status: string;
+  }> {
     const body: SmsRequest = parseWith(sendSmsInputSchema, 'SMS request', input);
     if (
       !(await this.flags.getValue('sms.enabled', { tenantId: body.tenantId, targetingKey: body.tenantId }))
@@ -552,14 +606,30 @@ export class CallOrchestrator {
 
   // --- ops -------------------------------------------------------------------------------------
 
+  /** The orchestrator's clock (epoch ms): cooldowns and incident times are measured against it. */
+  now(): number {
+    return this.#clock.now();
+  }
+
+  /** `GET /ops/providers`: every provider's breaker state and health, as stored. */
   listProviderStatus(): Promise<ProviderStatus[]> {
     return this.stores.providerStatus.list();
   }
 
+  /**
+   * `POST /ops/breakers/:p/reset`: closes the provider's circuit and clears its failure count.
+   *
+   * @throws ValidationError when `provider` is not a valid provider name.
+   */
   resetBreaker(provider: ProviderName): Promise<ProviderStatus> {
     return this.breaker(checkProvider(provider)).reset();
   }
 
+  /**
+   * `POST /ops/breakers/:p/force-open`: opens the provider's circuit until `untilEpochMs`.
+   *
+   * @throws ValidationError when `untilEpochMs` is not in the future or `provider` is invalid.
+   */
   forceOpenBreaker(provider: ProviderName, untilEpochMs: number): Promise<ProviderStatus> {
     if (!Number.isFinite(untilEpochMs) || untilEpochMs <= this.#clock.now()) {
       throw new ValidationError('until must be a future time', [
@@ -569,10 +639,12 @@ export class CallOrchestrator {
     return this.breaker(checkProvider(provider)).forceOpen(untilEpochMs);
   }
 
+  /** `GET /ops/incidents`: incidents matching `query`, newest first. */
   listIncidents(query?: IncidentQuery): Promise<Incident[]> {
     return this.incidents.query(query);
   }
 
+  /** `GET /ops/calls`: call records matching `query`. */
   listCalls(query?: Parameters<SteadyCallStores['calls']['list']>[0]): Promise<CallRecord[]> {
     return this.stores.calls.list(query);
   }

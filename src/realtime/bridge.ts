@@ -14,25 +14,68 @@ import {
   twilioMediaMessage,
 } from './twilio-media.js';
 
-/** Runs a tool the model asked for; the result goes back to the model as JSON. */
+/**
+ * Runs a tool the model asked for; the result goes back to the model as JSON. A thrown error is
+ * reported to the model as the tool's failure.
+ *
+ * @example
+ * ```ts
+ * import type { ToolHandler } from 'steadycall';
+ *
+ * const lookupOrder: ToolHandler = async (args, { callSid }) => {
+ *   const { orderId } = args as { orderId: string };
+ *   return { orderId, status: await orders.status(orderId), callSid };
+ * };
+ * ```
+ */
 export type ToolHandler = (
   args: unknown,
   context: { callSid: string; callId: string | undefined },
 ) => Promise<unknown>;
 
-/** Latency of one caller turn, in ms, measured on the injected clock. */
+/**
+ * Latency of one caller turn, in ms, measured on the injected clock.
+ *
+ * @example
+ * ```ts
+ * import type { TurnMetrics } from 'steadycall';
+ *
+ * bridge.onTurn((t: TurnMetrics) => {
+ *   console.log(`turn ${t.turn}: ${t.speechEndToFirstAudioMs} ms to first audio, ${t.totalMs} ms until heard`);
+ * });
+ * ```
+ */
 export interface TurnMetrics {
+  /** The turn's number in the call, from 1. */
   turn: number;
   /** End of caller speech (VAD) -> first model audio byte received. */
   speechEndToFirstAudioMs: number;
   /** First model audio byte -> Twilio confirmed the first of it played (mark echo). */
   firstAudioToPlayedMs: number | null;
+  /** End of caller speech -> first model audio played: what the caller waited. */
   totalMs: number | null;
 }
 
-/** What the bridge knows when a model session is lost mid-call. */
+/**
+ * What the bridge knows when a model session is lost mid-call: the argument of
+ * {@link BridgeOptions.onModelLost}.
+ *
+ * @example
+ * ```ts
+ * import type { ModelLost, RealtimeSession } from 'steadycall';
+ *
+ * async function onModelLost(lost: ModelLost): Promise<RealtimeSession | null> {
+ *   if (lost.attempt > 3) return null; // give up: the bridge ends
+ *   const next = lost.provider === 'openai' ? 'gemini' : 'openai';
+ *   const { session } = warmSessions.open(next, { callId, history: lost.history });
+ *   return session;
+ * }
+ * ```
+ */
 export interface ModelLost {
+  /** The provider of the lost session. */
   provider: AiProvider;
+  /** The API of the lost session. */
   api: RealtimeApi;
   /** `closed: <reason>`, `stalled`, or `renewal` (planned: the session is near its maximum length). */
   reason: string;
@@ -44,27 +87,88 @@ export interface ModelLost {
   attempt: number;
 }
 
-/** A model session was replaced mid-call. */
+/**
+ * A model session was replaced mid-call.
+ *
+ * @example
+ * ```ts
+ * import type { FailoverEvent } from 'steadycall';
+ *
+ * bridge.onFailover((e: FailoverEvent) => {
+ *   console.log(`${e.from.provider}/${e.from.api} -> ${e.to.provider}/${e.to.api} (${e.reason}), ${e.gapMs} ms gap`);
+ * });
+ * ```
+ */
 export interface FailoverEvent {
-  from: { provider: AiProvider; api: RealtimeApi };
-  to: { provider: AiProvider; api: RealtimeApi };
+  /** The session that was lost. */
+  from: {
+    /** Its provider. */
+    provider: AiProvider;
+    /** Its API. */
+    api: RealtimeApi;
+  };
+  /** The replacement. */
+  to: {
+    /** Its provider. */
+    provider: AiProvider;
+    /** Its API. */
+    api: RealtimeApi;
+  };
+  /** Why the session was replaced (as in {@link ModelLost.reason}). */
   reason: string;
   /** Time without a model, from the loss to the replacement being wired in. */
   gapMs: number;
 }
 
+/**
+ * Counters of one bridge, live in {@link BridgeSession.stats} and final in its `onEnd` event.
+ *
+ * @example
+ * ```ts
+ * import type { BridgeStats } from 'steadycall';
+ *
+ * bridge.onEnd(({ reason, stats }: { reason: string; stats: BridgeStats }) => {
+ *   console.log(`ended (${reason}): ${stats.framesIn} frames in, ${stats.bargeIns} barge-ins`);
+ * });
+ * ```
+ */
 export interface BridgeStats {
+  /** Model sessions replaced mid-call. */
   failovers: number;
+  /** Caller `media` frames received from Twilio. */
   framesIn: number;
+  /** Model audio frames sent to Twilio. */
   framesOut: number;
+  /** Twilio frames rejected by the parser. */
   malformed: number;
+  /** Caller interruptions that stopped model audio. */
   bargeIns: number;
+  /** Turns measured (a {@link TurnMetrics} was emitted). */
   turns: number;
+  /** Late model frames of an interrupted response, dropped unplayed. */
   droppedLateFrames: number;
+  /** Caller frames dropped because the buffer filled while no session was ready. */
   bufferedInboundDropped: number;
 }
 
-/** Options of {@link BridgeSession}. */
+/**
+ * Options of {@link BridgeSession}.
+ *
+ * @example
+ * ```ts
+ * import type { BridgeOptions } from 'steadycall';
+ *
+ * const options: BridgeOptions = {
+ *   twilio: socket,
+ *   onStart: async (start) => {
+ *     const { callId, provider } = await orchestrator.authorizeStream(start.customParameters);
+ *     return sessions.take(callId, provider).session;
+ *   },
+ *   tools: { lookup_order: async (args) => orders.find(args) },
+ *   maxLeadMs: 400,
+ * };
+ * ```
+ */
 export interface BridgeOptions {
   /** Twilio's side: the media-stream WebSocket Twilio opened to us. */
   twilio: SocketLike;
@@ -101,7 +205,9 @@ export interface BridgeOptions {
   stallTimeoutMs?: number;
   /** Caller frames kept while the session is being set up (oldest dropped). Default 250 (5 s). */
   maxBufferedInboundFrames?: number;
+  /** Time source for pacing, timeouts and latency. Default: the system clock. */
   clock?: Clock;
+  /** Where the bridge logs. Default: a silent logger. */
   logger?: Logger;
 }
 
@@ -174,6 +280,7 @@ export class BridgeSession {
   #speechEndedAt: number | null = null;
   #firstAudioAt: number | null = null;
   #measuring: { turn: number; speechEndToFirstAudioMs: number; firstAudioAt: number } | null = null;
+  /** Live counters of this bridge. */
   readonly stats: BridgeStats = {
     failovers: 0,
     framesIn: 0,
@@ -199,6 +306,7 @@ export class BridgeSession {
   readonly onTurn = this.#turns.on;
   /** The caller pressed a key. */
   readonly onDtmf = this.#dtmf.on;
+  /** Transcript text of the caller and the model, as the session reports it. */
   readonly onTranscript = this.#transcripts.on;
   /** The caller interrupted the model. */
   readonly onBargeIn = this.#bargeIns.on;
@@ -207,6 +315,7 @@ export class BridgeSession {
   /** Resolves with the end reason once everything is released. */
   readonly done: Promise<string>;
 
+  /** Starts listening to Twilio's socket; the bridge ends if no `start` arrives in `startTimeoutMs`. */
   constructor(options: BridgeOptions) {
     this.#options = options;
     this.#twilio = options.twilio;

@@ -20,13 +20,43 @@ interface PendingMark {
   responseKey: string | undefined;
 }
 
+/**
+ * What a mark echo means, as {@link PlaybackTracker.markEchoed} reports it.
+ *
+ * @example
+ * ```ts
+ * import type { MarkOutcome } from 'steadycall';
+ *
+ * const outcome: MarkOutcome = tracker.markEchoed(message.mark.name);
+ * if (outcome.played && outcome.responseKey) firstPlayed.set(outcome.responseKey, Date.now());
+ * ```
+ */
 export interface MarkOutcome {
   /** True when the echo means audio was played (false: unknown mark or cleared). */
   played: boolean;
+  /** The model item whose audio preceded the mark, when played. */
   itemId?: string;
+  /** The response key given to {@link PlaybackTracker.nextMark}, when played. */
   responseKey?: string;
 }
 
+/**
+ * What the caller has actually heard, from Twilio's mark echoes: the bridge records the audio it
+ * sends and the marks after it, and learns from the echoes how much was played. Echoes caused by a
+ * `clear` do not count as played. Pure bookkeeping, no I/O.
+ *
+ * @example
+ * ```ts
+ * import { PlaybackTracker, twilioMarkMessage, twilioMediaMessage } from 'steadycall';
+ *
+ * const tracker = new PlaybackTracker();
+ * twilio.send(twilioMediaMessage(streamSid, mulaw));
+ * tracker.audioSent(mulaw.length, itemId);
+ * twilio.send(twilioMarkMessage(streamSid, tracker.nextMark(responseId)));
+ * // later, on Twilio's `mark` echo (a parsed TwilioMarkMessage):
+ * tracker.markEchoed(message.mark.name); // tracker.playedMs grows
+ * ```
+ */
 export class PlaybackTracker {
   readonly #pending: PendingMark[] = [];
   readonly #cleared = new Set<string>();
@@ -57,14 +87,26 @@ export class PlaybackTracker {
     return this.#pending.length;
   }
 
-  /** The item currently being played (Realtime API) and how much of it was heard. */
-  get currentItem(): { itemId: string; playedMs: number; sentMs: number } | null {
+  /** The item currently being played (Realtime API) and how much of it was heard; `null` if none. */
+  get currentItem(): {
+    /** The model item's id. */
+    itemId: string;
+    /** Ms of this item confirmed played. */
+    playedMs: number;
+    /** Ms of this item sent to Twilio. */
+    sentMs: number;
+  } | null {
     return this.#itemId === undefined
       ? null
       : { itemId: this.#itemId, playedMs: this.#itemPlayedMs, sentMs: this.#itemSentMs };
   }
 
-  /** Records `bytes` of mu-law sent for `itemId`. */
+  /**
+   * Records `bytes` of mu-law sent for `itemId`.
+   *
+   * @param bytes - Mu-law bytes sent (8 per ms).
+   * @param itemId - The model item they belong to, if the API names items.
+   */
   audioSent(bytes: number, itemId: string | undefined): void {
     const ms = bytes / 8;
     if (itemId !== this.#itemId) {
@@ -76,7 +118,12 @@ export class PlaybackTracker {
     this.#sentMs += ms;
   }
 
-  /** Creates the next mark (the bridge sends it right after the audio it follows). */
+  /**
+   * Creates the next mark (the bridge sends it right after the audio it follows).
+   *
+   * @param responseKey - The response the audio belongs to, returned again when the mark is played.
+   * @returns The mark's name, to send in a Twilio `mark` message.
+   */
   nextMark(responseKey: string | undefined): string {
     const name = `sc-${++this.#markSeq}`;
     this.#pending.push({
@@ -89,7 +136,11 @@ export class PlaybackTracker {
     return name;
   }
 
-  /** Twilio echoed `name`. */
+  /**
+   * Twilio echoed `name`: advances playback unless the echo was caused by a `clear`.
+   *
+   * @returns Whether the mark means audio was played, and which item and response it followed.
+   */
   markEchoed(name: string): MarkOutcome {
     if (this.#cleared.delete(name)) return { played: false };
     const index = this.#pending.findIndex((m) => m.name === name);
@@ -108,7 +159,12 @@ export class PlaybackTracker {
    * The bridge sent `clear`: unplayed audio is gone. Returns what the caller heard of the current
    * item (never more than was sent), for the truncate.
    */
-  cleared(): { itemId: string; playedMs: number } | null {
+  cleared(): {
+    /** The item that was being played. */
+    itemId: string;
+    /** Ms of it the caller heard: where to truncate. */
+    playedMs: number;
+  } | null {
     for (const mark of this.#pending.splice(0)) this.#cleared.add(mark.name);
     const item = this.#itemId === undefined ? null : { itemId: this.#itemId, playedMs: this.#itemPlayedMs };
     // Whatever was sent and not played never reached the caller.

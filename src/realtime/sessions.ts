@@ -7,13 +7,38 @@ import { OpenAiRealtimeSession } from './providers/openai-realtime.js';
 import type { ConversationTurn, RealtimeSession, RealtimeSessionConfig } from './session.js';
 import type { SocketFactory } from './socket.js';
 
-/** Opens the realtime session for one call; `providers` lists the ones it can open. */
+/**
+ * Opens the realtime session for one call; `providers` lists the ones it can open.
+ *
+ * @example
+ * ```ts
+ * import { OpenAiRealtimeSession, type RealtimeSessionFactory } from 'steadycall';
+ * import { wsSocketFactory } from 'steadycall/node';
+ *
+ * const factory: RealtimeSessionFactory = Object.assign(
+ *   () => new OpenAiRealtimeSession({ apiKey: process.env.OPENAI_API_KEY!, socketFactory: wsSocketFactory() }),
+ *   { providers: ['openai'] as const },
+ * );
+ * ```
+ */
 export type RealtimeSessionFactory = ((provider: AiProvider, context: SessionContext) => RealtimeSession) & {
+  /** The providers this factory can open sessions for. Default (absent): any. */
   readonly providers?: readonly AiProvider[];
 };
 
-/** Per-call context of a new session. */
+/**
+ * Per-call context of a new session.
+ *
+ * @example
+ * ```ts
+ * import type { SessionContext } from 'steadycall';
+ *
+ * const context: SessionContext = { callId: 'call-42', history: transcriptSoFar, openaiApi: 'realtime' };
+ * const { session, ready } = warmSessions.open('openai', context);
+ * ```
+ */
 export interface SessionContext {
+  /** The call the session is for. */
   callId: string;
   /** Conversation to replay (failover, renewal). */
   history?: readonly ConversationTurn[];
@@ -21,19 +46,39 @@ export interface SessionContext {
   openaiApi?: 'live' | 'realtime';
 }
 
-/** How to reach each realtime provider. */
+/**
+ * How to reach each realtime provider: the options of {@link realtimeSessionFactory}.
+ *
+ * @example
+ * ```ts
+ * import type { RealtimeProvidersOptions } from 'steadycall';
+ * import { wsSocketFactory } from 'steadycall/node';
+ *
+ * const options: RealtimeProvidersOptions = {
+ *   socketFactory: wsSocketFactory(),
+ *   openai: { apiKey: process.env.OPENAI_API_KEY!, api: 'live' },
+ *   gemini: { apiKey: process.env.GEMINI_API_KEY! },
+ *   config: { instructions: 'You are a helpful phone assistant.' },
+ * };
+ * ```
+ */
 export interface RealtimeProvidersOptions {
   /** Opens model sockets (`wsSocketFactory()` on Node, `webSocketFactory()` on Deno and Bun). */
   socketFactory: SocketFactory;
   /** Instructions, voice, tools and greeting shared by every provider. */
   config?: RealtimeSessionConfig;
+  /** Gemini Live settings; without them no Gemini sessions are opened. */
   gemini?: {
+    /** The Gemini API key. */
     apiKey: string;
     /** `httpOptions.baseUrl` of the Gemini client (a loopback fake in tests). */
     baseUrl?: string;
+    /** Overrides of the shared `config` for Gemini. */
     config?: RealtimeSessionConfig;
   };
+  /** OpenAI settings; without them no OpenAI sessions are opened. */
   openai?: {
+    /** The OpenAI API key. */
     apiKey: string;
     /** The Live API (default) or the older Realtime API. */
     api?: 'live' | 'realtime';
@@ -41,17 +86,27 @@ export interface RealtimeProvidersOptions {
     url?: string;
     /** URL overrides per API, for the failover tier that switches API (tests). */
     urls?: Partial<Record<'live' | 'realtime', string>>;
+    /** Overrides of the shared `config` for OpenAI. */
     config?: RealtimeSessionConfig;
   };
+  /** Time source for the sessions' timers. Default: the system clock. */
   clock?: Clock;
+  /** Where the sessions log. Default: a silent logger. */
   logger?: Logger;
 }
 
 /**
  * Builds the per-call session factory from provider settings.
  *
+ * @returns A factory that opens a session for a configured provider (it throws for one that is not
+ * configured); its `providers` lists the configured ones.
+ *
  * @example
  * ```ts
+ * import { realtimeSessionFactory } from 'steadycall';
+ * import { wsSocketFactory } from 'steadycall/node';
+ *
+ * const apiKey = process.env.OPENAI_API_KEY!;
  * const factory = realtimeSessionFactory({ socketFactory: wsSocketFactory(), openai: { apiKey } });
  * const session = factory('openai', { callId });
  * ```
@@ -111,8 +166,20 @@ interface Warm {
   timer: TimerHandle;
 }
 
-/** A session handed to a stream, with its handshake in flight. */
+/**
+ * A session handed to a stream, with its handshake in flight.
+ *
+ * @example
+ * ```ts
+ * import type { TakenSession } from 'steadycall';
+ *
+ * const taken: TakenSession = warmSessions.take(callId, 'openai');
+ * await taken.ready; // rejects if the handshake failed
+ * taken.session.appendAudio(frame);
+ * ```
+ */
 export interface TakenSession {
+  /** The session (connecting or connected). */
   session: RealtimeSession;
   /** Settles when the handshake finished (rejects if it failed). */
   ready: Promise<void>;
@@ -124,6 +191,19 @@ export interface TakenSession {
  * Sessions opened while Twilio fetches the TwiML, so the model is warm when the caller speaks.
  * Per process: a stream that lands on another instance simply opens its own. Unclaimed sessions
  * are closed after `ttlMs`.
+ *
+ * @example
+ * ```ts
+ * import { realtimeSessionFactory, WarmSessions } from 'steadycall';
+ * import { wsSocketFactory } from 'steadycall/node';
+ *
+ * const sessions = new WarmSessions({
+ *   factory: realtimeSessionFactory({ socketFactory: wsSocketFactory(), openai: { apiKey: process.env.OPENAI_API_KEY! } }),
+ *   ttlMs: 30_000,
+ * });
+ * sessions.prewarm('call-42', 'openai'); // while the TwiML is served
+ * const { session, ready } = sessions.take('call-42', 'openai'); // when the media stream starts
+ * ```
  */
 export class WarmSessions {
   readonly #factory: RealtimeSessionFactory;
@@ -132,6 +212,10 @@ export class WarmSessions {
   readonly #log: Logger;
   readonly #warm = new Map<string, Warm>();
 
+  /**
+   * @param options - `factory` opens the sessions; `ttlMs` is how long an unclaimed session stays open
+   * (default 30 000); `clock` defaults to the system clock, `logger` to a silent one.
+   */
   constructor(options: { factory: RealtimeSessionFactory; ttlMs?: number; clock?: Clock; logger?: Logger }) {
     this.#factory = options.factory;
     this.#ttlMs = options.ttlMs ?? 30_000;
@@ -139,6 +223,7 @@ export class WarmSessions {
     this.#log = options.logger ?? silentLogger;
   }
 
+  /** Number of warm sessions waiting to be taken. */
   get size(): number {
     return this.#warm.size;
   }

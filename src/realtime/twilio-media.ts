@@ -10,82 +10,258 @@
 import { z } from 'zod';
 import { encodeBase64, tryDecodeBase64 } from './base64.js';
 
-/** Twilio media streams are 8 kHz. */
+/**
+ * Twilio media streams are 8 kHz.
+ *
+ * @example
+ * ```ts
+ * import { TWILIO_SAMPLE_RATE } from 'steadycall';
+ *
+ * const durationMs = (mulaw.length / TWILIO_SAMPLE_RATE) * 1000;
+ * ```
+ */
 export const TWILIO_SAMPLE_RATE = 8000;
-/** Inbound `media` frames carry 20 ms of audio. */
+/**
+ * Inbound `media` frames carry 20 ms of audio.
+ *
+ * @example
+ * ```ts
+ * import { TWILIO_FRAME_MS } from 'steadycall';
+ *
+ * setInterval(sendNextFrame, TWILIO_FRAME_MS); // pace audio as Twilio does
+ * ```
+ */
 export const TWILIO_FRAME_MS = 20;
-/** One mu-law byte per sample: 8 bytes per millisecond. */
+/**
+ * One mu-law byte per sample: 8 bytes per millisecond.
+ *
+ * @example
+ * ```ts
+ * import { MULAW_BYTES_PER_MS } from 'steadycall';
+ *
+ * const playedMs = Math.floor(bytesPlayed / MULAW_BYTES_PER_MS);
+ * ```
+ */
 export const MULAW_BYTES_PER_MS = 8;
-/** Bytes in one 20 ms mu-law frame. */
+/**
+ * Bytes in one 20 ms mu-law frame.
+ *
+ * @example
+ * ```ts
+ * import { TWILIO_FRAME_BYTES } from 'steadycall';
+ *
+ * const frames: Uint8Array[] = [];
+ * for (let offset = 0; offset < mulaw.length; offset += TWILIO_FRAME_BYTES) {
+ *   frames.push(mulaw.subarray(offset, offset + TWILIO_FRAME_BYTES));
+ * }
+ * ```
+ */
 export const TWILIO_FRAME_BYTES = 160;
-/** The mu-law code for a zero sample (+0): what silence is made of. */
+/**
+ * The mu-law code for a zero sample (+0): what silence is made of.
+ *
+ * @example
+ * ```ts
+ * import { MULAW_SILENCE, TWILIO_FRAME_BYTES } from 'steadycall';
+ *
+ * const silentFrame = new Uint8Array(TWILIO_FRAME_BYTES).fill(MULAW_SILENCE);
+ * ```
+ */
 export const MULAW_SILENCE = 0xff;
 
 // --- inbound (Twilio -> us) -------------------------------------------------------------------
 
-/** `connected`: the first message, before `start`. */
+/**
+ * `connected`: the first message, before `start`.
+ *
+ * @example
+ * ```ts
+ * import type { TwilioConnectedMessage } from 'steadycall';
+ *
+ * const hello: TwilioConnectedMessage = { event: 'connected', protocol: 'Call', version: '1.0.0' };
+ * ```
+ */
 export interface TwilioConnectedMessage {
+  /** Always `'connected'`. */
   event: 'connected';
+  /** The protocol name, `'Call'`. */
   protocol: string;
+  /** The protocol version, e.g. `'1.0.0'`. */
   version: string;
 }
 
-/** `start`: stream metadata, sent once right after `connected`. */
+/**
+ * `start`: stream metadata, sent once right after `connected`.
+ *
+ * @example
+ * ```ts
+ * import { parseTwilioMessage } from 'steadycall';
+ *
+ * const parsed = parseTwilioMessage(text);
+ * if (parsed.ok && parsed.message.event === 'start') {
+ *   const { callSid, customParameters } = parsed.message.start;
+ *   verifyStreamToken(callSid, customParameters.token);
+ * }
+ * ```
+ */
 export interface TwilioStartMessage {
+  /** Always `'start'`. */
   event: 'start';
+  /** Position of this message in the stream, a string of digits from `"1"`. */
   sequenceNumber: string;
+  /** The media stream's SID (`MZ...`), repeated on every message. */
   streamSid: string;
+  /** The stream's metadata. */
   start: {
+    /** The media stream's SID. */
     streamSid: string;
+    /** The Twilio account SID (`AC...`). */
     accountSid: string;
+    /** The call's SID (`CA...`). */
     callSid: string;
+    /** The tracks streamed, e.g. `['inbound']`. */
     tracks: string[];
     /** `<Parameter>` values from the TwiML (the only way to pass data: no query strings). */
     customParameters: Record<string, string>;
-    mediaFormat: { encoding: string; sampleRate: number; channels: number };
+    /** The audio format: `audio/x-mulaw`, 8000 Hz, one channel. */
+    mediaFormat: {
+      /** The codec, `'audio/x-mulaw'`. */
+      encoding: string;
+      /** Samples per second, 8000. */
+      sampleRate: number;
+      /** Number of channels, 1. */
+      channels: number;
+    };
   };
 }
 
-/** `media`: caller audio. `payload` is already decoded from base64 (raw mu-law bytes). */
+/**
+ * `media`: caller audio. `payload` is already decoded from base64 (raw mu-law bytes).
+ *
+ * @example
+ * ```ts
+ * import type { TwilioMediaMessage } from 'steadycall';
+ *
+ * function onMedia(message: TwilioMediaMessage): void {
+ *   session.appendAudio(message.media.payload); // 160 bytes of mu-law per 20 ms
+ * }
+ * ```
+ */
 export interface TwilioMediaMessage {
+  /** Always `'media'`. */
   event: 'media';
+  /** Position of this message in the stream, a string of digits. */
   sequenceNumber: string;
+  /** The media stream's SID. */
   streamSid: string;
+  /** The audio frame. */
   media: {
+    /** Which side of the call the audio comes from. */
     track: 'inbound' | 'outbound';
     /** Frame counter as a string, from "1". */
     chunk: string;
     /** Presentation time in ms since the stream started, as a string. */
     timestamp: string;
+    /** Raw 8 kHz G.711 mu-law bytes, already decoded from base64. */
     payload: Uint8Array;
   };
 }
 
-/** `mark`: echo of a mark we sent, once the audio queued before it has played (or been cleared). */
+/**
+ * `mark`: echo of a mark we sent, once the audio queued before it has played (or been cleared).
+ *
+ * @example
+ * ```ts
+ * import type { TwilioMarkMessage } from 'steadycall';
+ *
+ * function onMark(message: TwilioMarkMessage): void {
+ *   playback.markPlayed(message.mark.name);
+ * }
+ * ```
+ */
 export interface TwilioMarkMessage {
+  /** Always `'mark'`. */
   event: 'mark';
+  /** Position of this message in the stream, a string of digits. */
   sequenceNumber: string;
+  /** The media stream's SID. */
   streamSid: string;
-  mark: { name: string };
+  /** The mark being echoed. */
+  mark: {
+    /** The name given when the mark was sent. */
+    name: string;
+  };
 }
 
-/** `dtmf`: a key the caller pressed. */
+/**
+ * `dtmf`: a key the caller pressed.
+ *
+ * @example
+ * ```ts
+ * import type { TwilioDtmfMessage } from 'steadycall';
+ *
+ * function onDtmf(message: TwilioDtmfMessage): void {
+ *   if (message.dtmf.digit === '0') transferToOperator();
+ * }
+ * ```
+ */
 export interface TwilioDtmfMessage {
+  /** Always `'dtmf'`. */
   event: 'dtmf';
+  /** Position of this message in the stream, a string of digits. */
   sequenceNumber: string;
+  /** The media stream's SID. */
   streamSid: string;
-  dtmf: { track: string; digit: string };
+  /** The key press. */
+  dtmf: {
+    /** The track the tone was detected on, `'inbound_track'`. */
+    track: string;
+    /** The key: `0`-`9`, `*`, `#` or `A`-`D`. */
+    digit: string;
+  };
 }
 
-/** `stop`: the stream stopped or the call ended. */
+/**
+ * `stop`: the stream stopped or the call ended.
+ *
+ * @example
+ * ```ts
+ * import type { TwilioStopMessage } from 'steadycall';
+ *
+ * function onStop(message: TwilioStopMessage): void {
+ *   console.log(`stream ended for call ${message.stop.callSid}`);
+ * }
+ * ```
+ */
 export interface TwilioStopMessage {
+  /** Always `'stop'`. */
   event: 'stop';
+  /** Position of this message in the stream, a string of digits. */
   sequenceNumber: string;
+  /** The media stream's SID. */
   streamSid: string;
-  stop: { accountSid: string; callSid: string };
+  /** Which call stopped. */
+  stop: {
+    /** The Twilio account SID. */
+    accountSid: string;
+    /** The call's SID. */
+    callSid: string;
+  };
 }
 
-/** Any message Twilio sends on a media stream. */
+/**
+ * Any message Twilio sends on a media stream, discriminated by `event`.
+ *
+ * @example
+ * ```ts
+ * import type { TwilioInboundMessage } from 'steadycall';
+ *
+ * function handle(message: TwilioInboundMessage): void {
+ *   if (message.event === 'media') session.appendAudio(message.media.payload);
+ *   else if (message.event === 'stop') session.close();
+ * }
+ * ```
+ */
 export type TwilioInboundMessage =
   | TwilioConnectedMessage
   | TwilioStartMessage
@@ -96,19 +272,91 @@ export type TwilioInboundMessage =
 
 // --- outbound (us -> Twilio) ------------------------------------------------------------------
 
-/** A message the bridge sends to Twilio, as {@link parseTwilioOutbound} returns it. */
+/**
+ * A message the bridge sends to Twilio, as {@link parseTwilioOutbound} returns it.
+ *
+ * @example
+ * ```ts
+ * import { parseTwilioOutbound } from 'steadycall';
+ *
+ * const parsed = parseTwilioOutbound(text);
+ * if (parsed.ok && parsed.message.event === 'media') queue.push(parsed.message.media.payload);
+ * ```
+ */
 export type TwilioOutboundMessage =
-  | { event: 'media'; streamSid: string; media: { payload: Uint8Array } }
-  | { event: 'mark'; streamSid: string; mark: { name: string } }
-  | { event: 'clear'; streamSid: string };
+  | {
+      /** `media`: audio to queue for playback. */
+      event: 'media';
+      /** The media stream's SID. */
+      streamSid: string;
+      /** The audio. */
+      media: {
+        /** Raw 8 kHz mu-law bytes, already decoded from base64. */
+        payload: Uint8Array;
+      };
+    }
+  | {
+      /** `mark`: to be echoed once the audio queued before it has played. */
+      event: 'mark';
+      /** The media stream's SID. */
+      streamSid: string;
+      /** The mark. */
+      mark: {
+        /** The name Twilio echoes back. */
+        name: string;
+      };
+    }
+  | {
+      /** `clear`: empty the playback buffer. */
+      event: 'clear';
+      /** The media stream's SID. */
+      streamSid: string;
+    };
 
-/** Why a frame was rejected; the bridge counts these per reason and carries on. */
+/**
+ * Why a frame was rejected; the bridge counts these per reason and carries on.
+ *
+ * @example
+ * ```ts
+ * import { parseTwilioMessage, type TwilioParseFailure } from 'steadycall';
+ *
+ * const rejected: Partial<Record<TwilioParseFailure, number>> = {};
+ * const parsed = parseTwilioMessage(text);
+ * if (!parsed.ok) rejected[parsed.reason] = (rejected[parsed.reason] ?? 0) + 1;
+ * ```
+ */
 export type TwilioParseFailure = 'malformed_json' | 'not_an_object' | 'unknown_event' | 'invalid_message';
 
-/** Result of {@link parseTwilioMessage} / {@link parseTwilioOutbound}: never an exception. */
+/**
+ * Result of {@link parseTwilioMessage} / {@link parseTwilioOutbound}: never an exception.
+ *
+ * @typeParam M - The message type on success.
+ *
+ * @example
+ * ```ts
+ * import { parseTwilioMessage, type TwilioInboundMessage, type TwilioParseResult } from 'steadycall';
+ *
+ * const result: TwilioParseResult<TwilioInboundMessage> = parseTwilioMessage(text);
+ * if (!result.ok) logger.warn({ reason: result.reason, detail: result.detail }, 'Twilio frame rejected');
+ * ```
+ */
 export type TwilioParseResult<M> =
-  | { ok: true; message: M }
-  | { ok: false; reason: TwilioParseFailure; detail: string; event?: string };
+  | {
+      /** The frame parsed. */
+      ok: true;
+      /** The parsed message. */
+      message: M;
+    }
+  | {
+      /** The frame was rejected. */
+      ok: false;
+      /** Why, for counting. */
+      reason: TwilioParseFailure;
+      /** A short human-readable detail (at most 200 characters), e.g. the first invalid field. */
+      detail: string;
+      /** The frame's `event`, when it had one. */
+      event?: string;
+    };
 
 // Safe integers only, so callers can `Number()` them without losing precision.
 const digits = z.string().regex(/^\d{1,15}$/, 'expected a string of digits');
@@ -116,56 +364,151 @@ const id = z.string().min(1).max(256);
 // The payload is validated as base64 separately (decoding is the validation).
 const payload = z.string().max(16_000_000);
 
+// The field comments below are what the API reference shows for `twilioMediaSchemas`.
 const wire = {
+  /** Messages Twilio sends, keyed by `event`. */
   inbound: {
-    connected: z.object({ event: z.literal('connected'), protocol: z.string(), version: z.string() }),
+    /** Schema of {@link TwilioConnectedMessage}. */
+    connected: z.object({
+      /** `'connected'`. */
+      event: z.literal('connected'),
+      /** The protocol name. */
+      protocol: z.string(),
+      /** The protocol version. */
+      version: z.string(),
+    }),
+    /** Schema of {@link TwilioStartMessage}. */
     start: z.object({
+      /** `'start'`. */
       event: z.literal('start'),
+      /** A string of digits. */
       sequenceNumber: digits,
+      /** The media stream's SID. */
       streamSid: id,
+      /** The stream's metadata. */
       start: z.object({
+        /** The media stream's SID. */
         streamSid: id,
+        /** The Twilio account SID. */
         accountSid: id,
+        /** The call's SID. */
         callSid: id,
+        /** The tracks streamed (at most 8). */
         tracks: z.array(z.string()).max(8),
         // Twilio always sends it; tolerate its absence rather than drop the stream.
+        /** `<Parameter>` values from the TwiML; `{}` when absent. */
         customParameters: z.record(z.string(), z.string()).default({}),
+        /** The audio format. */
         mediaFormat: z.object({
+          /** The codec, `'audio/x-mulaw'`. */
           encoding: z.string(),
+          /** Samples per second. */
           sampleRate: z.number().int().positive(),
+          /** Number of channels. */
           channels: z.number().int().positive(),
         }),
       }),
     }),
+    /** Schema of {@link TwilioMediaMessage} (with `payload` still base64). */
     media: z.object({
+      /** `'media'`. */
       event: z.literal('media'),
+      /** A string of digits. */
       sequenceNumber: digits,
+      /** The media stream's SID. */
       streamSid: id,
-      media: z.object({ track: z.enum(['inbound', 'outbound']), chunk: digits, timestamp: digits, payload }),
+      /** The audio frame. */
+      media: z.object({
+        /** `'inbound'` or `'outbound'`. */
+        track: z.enum(['inbound', 'outbound']),
+        /** Frame counter, a string of digits. */
+        chunk: digits,
+        /** Milliseconds since the stream started, a string of digits. */
+        timestamp: digits,
+        /** Base64 mu-law audio. */
+        payload,
+      }),
     }),
+    /** Schema of {@link TwilioMarkMessage}. */
     mark: z.object({
+      /** `'mark'`. */
       event: z.literal('mark'),
+      /** A string of digits. */
       sequenceNumber: digits,
+      /** The media stream's SID. */
       streamSid: id,
-      mark: z.object({ name: z.string() }),
+      /** The mark echoed. */
+      mark: z.object({
+        /** The mark's name. */
+        name: z.string(),
+      }),
     }),
+    /** Schema of {@link TwilioDtmfMessage}. */
     dtmf: z.object({
+      /** `'dtmf'`. */
       event: z.literal('dtmf'),
+      /** A string of digits. */
       sequenceNumber: digits,
+      /** The media stream's SID. */
       streamSid: id,
-      dtmf: z.object({ track: z.string(), digit: z.string().regex(/^[0-9*#A-D]$/, 'expected one DTMF key') }),
+      /** The key press. */
+      dtmf: z.object({
+        /** The track the tone was detected on. */
+        track: z.string(),
+        /** One DTMF key: `0`-`9`, `*`, `#`, `A`-`D`. */
+        digit: z.string().regex(/^[0-9*#A-D]$/, 'expected one DTMF key'),
+      }),
     }),
+    /** Schema of {@link TwilioStopMessage}. */
     stop: z.object({
+      /** `'stop'`. */
       event: z.literal('stop'),
+      /** A string of digits. */
       sequenceNumber: digits,
+      /** The media stream's SID. */
       streamSid: id,
-      stop: z.object({ accountSid: id, callSid: id }),
+      /** Which call stopped. */
+      stop: z.object({
+        /** The Twilio account SID. */
+        accountSid: id,
+        /** The call's SID. */
+        callSid: id,
+      }),
     }),
   },
+  /** Messages a bridge sends to Twilio, keyed by `event`. */
   outbound: {
-    media: z.object({ event: z.literal('media'), streamSid: id, media: z.object({ payload }) }),
-    mark: z.object({ event: z.literal('mark'), streamSid: id, mark: z.object({ name: z.string() }) }),
-    clear: z.object({ event: z.literal('clear'), streamSid: id }),
+    /** Schema of an outbound `media` message (with `payload` still base64). */
+    media: z.object({
+      /** `'media'`. */
+      event: z.literal('media'),
+      /** The media stream's SID. */
+      streamSid: id,
+      /** The audio. */
+      media: z.object({
+        /** Base64 mu-law audio. */
+        payload,
+      }),
+    }),
+    /** Schema of an outbound `mark` message. */
+    mark: z.object({
+      /** `'mark'`. */
+      event: z.literal('mark'),
+      /** The media stream's SID. */
+      streamSid: id,
+      /** The mark. */
+      mark: z.object({
+        /** The name Twilio echoes back. */
+        name: z.string(),
+      }),
+    }),
+    /** Schema of an outbound `clear` message. */
+    clear: z.object({
+      /** `'clear'`. */
+      event: z.literal('clear'),
+      /** The media stream's SID. */
+      streamSid: id,
+    }),
   },
 } as const;
 

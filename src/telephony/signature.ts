@@ -7,11 +7,32 @@
  * attacker choose the URL being checked.
  */
 
+/**
+ * The form parameters of a Twilio webhook, as they are signed: one value per key, or every value of
+ * a repeated key.
+ *
+ * @example
+ * ```ts
+ * import { formParams, type TwilioParams } from 'steadycall';
+ *
+ * const params: TwilioParams = formParams(await request.text());
+ * ```
+ */
 export type TwilioParams = Record<string, string | readonly string[]>;
 
 const encoder = new TextEncoder();
 
-/** Twilio's string-to-sign: the URL followed by every POST param as key+value, keys sorted. */
+/**
+ * Twilio's string-to-sign: the URL followed by every POST param as key+value, keys sorted.
+ *
+ * @example
+ * ```ts
+ * import { twilioStringToSign } from 'steadycall';
+ *
+ * twilioStringToSign('https://voice.example.com/twilio-voice', { To: '+14155550100', CallSid: 'CA123' });
+ * // 'https://voice.example.com/twilio-voiceCallSidCA123To+14155550100'
+ * ```
+ */
 export function twilioStringToSign(url: string, params: TwilioParams = {}): string {
   let data = url;
   for (const key of Object.keys(params).sort()) {
@@ -32,7 +53,16 @@ function toBase64(bytes: ArrayBuffer): string {
   return btoa(binary);
 }
 
-/** Compares two strings in time that depends only on their lengths. */
+/**
+ * Compares two strings in time that depends only on their lengths.
+ *
+ * @example
+ * ```ts
+ * import { timingSafeEqualString } from 'steadycall';
+ *
+ * const authorised = timingSafeEqualString(request.headers.get('x-ops-token') ?? '', process.env.OPS_TOKEN!);
+ * ```
+ */
 export function timingSafeEqualString(a: string, b: string): boolean {
   const ab = encoder.encode(a);
   const bb = encoder.encode(b);
@@ -61,6 +91,14 @@ function splitAuthority(url: string): { scheme: string; host: string; port: stri
 /**
  * The URL variants Twilio is known to sign: as configured, without the port, and with the
  * scheme's default port (Twilio sometimes signs `https://host:443/...`).
+ *
+ * @example
+ * ```ts
+ * import { signedUrlCandidates } from 'steadycall';
+ *
+ * signedUrlCandidates('https://voice.example.com/twilio-voice');
+ * // ['https://voice.example.com/twilio-voice', 'https://voice.example.com:443/twilio-voice']
+ * ```
  */
 export function signedUrlCandidates(url: string): string[] {
   const parts = splitAuthority(url);
@@ -71,13 +109,37 @@ export function signedUrlCandidates(url: string): string[] {
   return [...new Set([url, withoutPort, withPort])];
 }
 
-/** Hex SHA-256 of a body, for Twilio's `bodySHA256` JSON-webhook scheme. */
+/**
+ * Hex SHA-256 of a body, for Twilio's `bodySHA256` JSON-webhook scheme.
+ *
+ * @example
+ * ```ts
+ * import { bodySha256Hex } from 'steadycall';
+ *
+ * const rawBody = await request.text();
+ * const matches = (await bodySha256Hex(rawBody)) === new URL(request.url).searchParams.get('bodySHA256');
+ * ```
+ */
 export async function bodySha256Hex(body: string | Uint8Array): Promise<string> {
   const bytes = typeof body === 'string' ? encoder.encode(body) : body;
   const digest = await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>);
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
+/**
+ * What {@link TwilioSigner.validate} checks: the public URL, the header and the signed content.
+ *
+ * @example
+ * ```ts
+ * import { formParams, publicWebhookUrl, type SignatureCheck } from 'steadycall';
+ *
+ * const check: SignatureCheck = {
+ *   url: publicWebhookUrl('https://voice.example.com', request),
+ *   signature: request.headers.get('x-twilio-signature'),
+ *   params: formParams(await request.text()),
+ * };
+ * ```
+ */
 export interface SignatureCheck {
   /** The full public URL Twilio requested (from {@link publicWebhookUrl}). */
   url: string;
@@ -102,6 +164,7 @@ export interface SignatureCheck {
 export class TwilioSigner {
   readonly #keys: Promise<CryptoKey[]>;
 
+  /** @param authTokens - The account's auth token, or several during a rotation (the first signs). */
   constructor(authTokens: string | readonly string[]) {
     const tokens = (typeof authTokens === 'string' ? [authTokens] : [...authTokens]).filter(
       (t) => t.length > 0,
@@ -158,6 +221,18 @@ function safeSearchParam(url: string, name: string): string | null {
  * The URL Twilio called, rebuilt from the configured public base URL and the request's path and
  * query (never its `Host`). `https://api.example.com/hooks` + `/twilio-voice?x=1` works with or
  * without a path prefix in the base; the request path is taken relative to `mountPath` if given.
+ *
+ * @param publicBaseUrl - The configured public base URL (e.g. `https://voice.example.com`).
+ * @param request - The request, or its URL (absolute or path + query).
+ * @param mountPath - A prefix the router mounted the handlers under, stripped from the path.
+ *
+ * @example
+ * ```ts
+ * import { publicWebhookUrl } from 'steadycall';
+ *
+ * publicWebhookUrl('https://voice.example.com/hooks', 'http://10.0.0.7:3000/twilio-voice?x=1');
+ * // 'https://voice.example.com/hooks/twilio-voice?x=1'
+ * ```
  */
 export function publicWebhookUrl(publicBaseUrl: string, request: Request | string, mountPath = ''): string {
   const raw = typeof request === 'string' ? request : request.url;

@@ -29,7 +29,21 @@ import type {
 } from './provider.js';
 import { mapTwilioError } from './twilio-errors.js';
 
-/** Options of {@link TwilioRestAdapter}. */
+/**
+ * Options of {@link TwilioRestAdapter}.
+ *
+ * @example
+ * ```ts
+ * import twilio from 'twilio';
+ * import { TwilioRestAdapter, type TwilioRestAdapterOptions } from 'steadycall';
+ *
+ * const options: TwilioRestAdapterOptions = {
+ *   client: twilio(process.env.TWILIO_ACCOUNT_SID, process.env.TWILIO_AUTH_TOKEN, { timeout: 10_000 }),
+ *   timeoutMs: 10_000,
+ * };
+ * const telephony = new TwilioRestAdapter(options);
+ * ```
+ */
 export interface TwilioRestAdapterOptions {
   /** The official client (`twilio(accountSid, authToken)`), or a loader called once on first use. */
   client: Twilio | (() => Promise<Twilio>);
@@ -37,14 +51,31 @@ export interface TwilioRestAdapterOptions {
   breaker?: GuardingBreaker;
   /** Time budget per request in ms; 0 disables it. Default 10 000. */
   timeoutMs?: number;
+  /** Where the adapter logs (e.g. a late success after a timeout). Default: a silent logger. */
   logger?: Logger;
   /** Timer source for `timeoutMs`. Default: the system clock. */
   clock?: Clock;
 }
 
-/** Options of {@link TwilioRestAdapter.fromCredentials}. */
+/**
+ * Options of {@link TwilioRestAdapter.fromCredentials}.
+ *
+ * @example
+ * ```ts
+ * import { TwilioRestAdapter, type TwilioCredentialsOptions } from 'steadycall';
+ *
+ * const options: TwilioCredentialsOptions = {
+ *   accountSid: process.env.TWILIO_ACCOUNT_SID!,
+ *   authToken: process.env.TWILIO_AUTH_TOKEN!,
+ *   clientOptions: { edge: 'dublin' },
+ * };
+ * const telephony = TwilioRestAdapter.fromCredentials(options);
+ * ```
+ */
 export interface TwilioCredentialsOptions extends Omit<TwilioRestAdapterOptions, 'client'> {
+  /** The Twilio account SID (`AC...`). */
   accountSid: string;
+  /** The account's auth token. */
   authToken: string;
   /** Extra options for the official client (`edge`, `region`, `keepAlive`, ...). */
   clientOptions?: TwilioClientOptions;

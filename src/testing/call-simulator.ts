@@ -17,7 +17,20 @@ interface Hooks {
   whileAnswered: ((call: FakeCall, signal: AbortSignal) => Promise<void>) | null;
 }
 
-/** What the simulator needs from the app under test. */
+/**
+ * What the simulator needs from the app under test.
+ *
+ * @example
+ * ```ts
+ * import type { SimulatedApp } from 'steadycall/testing';
+ *
+ * const built = createApp(env, { twilioClient }); // e.g. the Express example
+ * const app: SimulatedApp = {
+ *   handler: built.app,
+ *   attachMedia: (server, options) => built.attachMedia(server, options),
+ * };
+ * ```
+ */
 export interface SimulatedApp {
   /** The HTTP handler (an Express app is one). */
   handler: (req: IncomingMessage, res: ServerResponse) => void;
@@ -28,73 +41,205 @@ export interface SimulatedApp {
   ): { close(): Promise<void> };
 }
 
-/** Builds the app from environment variables, with the official Twilio client pointed at the fake. */
+/**
+ * Builds the app from environment variables, with the official Twilio client pointed at the fake.
+ * The simulator passes `PUBLIC_BASE_URL`, `TWILIO_AUTH_TOKEN`, `OPENAI_VOICE_URL`, `API_TOKEN`,
+ * `OPS_TOKEN` and the rest of the app's configuration in `env`.
+ *
+ * @example
+ * ```ts
+ * import type { SimulatedAppFactory } from 'steadycall/testing';
+ *
+ * const exampleApp: SimulatedAppFactory = (env, deps) => {
+ *   const built = createApp(env, { twilioClient: deps.twilioClient });
+ *   return { handler: built.app, attachMedia: (server, options) => built.attachMedia(server, options) };
+ * };
+ * ```
+ */
 export type SimulatedAppFactory = (
   env: Record<string, string>,
   deps: { twilioClient: TwilioSDK.Twilio },
 ) => SimulatedApp | Promise<SimulatedApp>;
 
-/** One caller turn: speak for `speakMs`, then stay silent for `pauseMs` (the model answers then). */
+/**
+ * One caller turn: speak for `speakMs`, then stay silent for `pauseMs` (the model answers then).
+ *
+ * @example
+ * ```ts
+ * import type { CallerTurn } from 'steadycall/testing';
+ *
+ * const turns: CallerTurn[] = [
+ *   { speakMs: 1000, pauseMs: 3500 },
+ *   { speakMs: 900, bargeInAfterMs: 300 }, // talks over the answer to the first turn
+ * ];
+ * const report = await sim.runCall(turns);
+ * ```
+ */
 export interface CallerTurn {
+  /** How long the caller speaks (speech-like audio), in ms. */
   speakMs: number;
+  /** Silence after speaking, in ms, while the model answers. Default 2500. */
   pauseMs?: number;
   /** Start speaking `bargeInAfterMs` after the model's reply to the previous turn began, interrupting it. */
   bargeInAfterMs?: number;
 }
 
+/**
+ * Options of {@link CallSimulator.start}.
+ *
+ * @example
+ * ```ts
+ * import type { CallSimulatorOptions } from 'steadycall/testing';
+ *
+ * const options: CallSimulatorOptions = {
+ *   app: exampleApp,
+ *   api: 'live',
+ *   tool: { turn: 1, name: 'get_time' },
+ *   gemini: true, // a second provider to fail over to
+ * };
+ * ```
+ */
 export interface CallSimulatorOptions {
+  /** Builds the app under test. */
   app: SimulatedAppFactory;
   /** Which OpenAI voice API the fake model speaks. Default 'realtime'. */
   api?: 'live' | 'realtime';
-  /** A tool call the model makes on a turn (it must be one the app declares). */
-  tool?: { turn: number; name: string; arguments?: Record<string, unknown> };
+  /** A tool call the model makes on a turn (it must be one the app declares). Default: none. */
+  tool?: {
+    /** 1-based caller turn. */
+    turn: number;
+    /** The tool's name. */
+    name: string;
+    /** The call's arguments. Default `{}`. */
+    arguments?: Record<string, unknown>;
+  };
   /** Length of each model answer. Default 1200 ms. */
   responseAudioMs?: number;
   /** Extra copies of each status callback, shuffled and concurrent. Default 2. */
   statusDuplicates?: number;
-  /** Extra environment for the app. */
+  /** Extra environment for the app (overrides the simulator's). Default: none. */
   env?: Record<string, string>;
-  /** Also run a fake Gemini Live server and configure the app with it (for failover). */
+  /** Also run a fake Gemini Live server and configure the app with it (for failover). Default false. */
   gemini?: boolean;
-  /** The provider calls start on (sets `ai.provider.preferred` through the ops API). */
+  /**
+   * The provider calls start on (sets `ai.provider.preferred` through the ops API); `'gemini'`
+   * also starts the fake Gemini server. Default: the app's own choice.
+   */
   prefer?: 'openai' | 'gemini';
 }
 
-/** What happened during a simulated call. */
-export interface CallReport {
-  callSid: string;
-  callId: string;
-  provider: string | undefined;
-  timeline: { atMs: number; event: string }[];
-  turns: TurnMetrics[];
-  /** Mid-call provider switches (reconnects included), with the gap the caller heard. */
-  failovers: FailoverEvent[];
-  bargeIns: number;
-  truncations: { itemId: string; audioEndMs: number; accepted: boolean }[];
-  toolOutputs: { callId: string; output: string }[];
-  framesToModel: number;
-  framesFromModel: number;
-  statusCallbacks: { delivered: number; distinct: number };
-  endReason: string | undefined;
-}
-
-export const SIMULATOR_API_TOKEN = 'sim-api-token-0123456789';
-export const SIMULATOR_OPS_TOKEN = 'sim-ops-token-0123456789';
-
 /**
- * Runs whole calls against an app, offline and deterministic enough for CI.
+ * What happened during a simulated call.
  *
  * @example
  * ```ts
+ * import type { CallReport } from 'steadycall/testing';
+ *
+ * const report: CallReport = await sim.runCall([{ speakMs: 1000 }]);
+ * expect(report.statusCallbacks).toEqual({ delivered: 12, distinct: 4 }); // each applied once
+ * for (const { atMs, event } of report.timeline) console.log(atMs, event);
+ * ```
+ */
+export interface CallReport {
+  /** The Twilio call SID. */
+  callSid: string;
+  /** The app's call id (from `POST /calls-start`). */
+  callId: string;
+  /** The provider the voice webhook connected the stream to, if it did. */
+  provider: string | undefined;
+  /** What happened, in order, in ms since the call was placed. */
+  timeline: {
+    /** Ms since the call was placed. */
+    atMs: number;
+    /** What happened. */
+    event: string;
+  }[];
+  /** Per-turn latency measured by the bridge. */
+  turns: TurnMetrics[];
+  /** Mid-call provider switches (reconnects included), with the gap the caller heard. */
+  failovers: FailoverEvent[];
+  /** Barge-ins the bridge handled. */
+  bargeIns: number;
+  /** `conversation.item.truncate` events the fake model received (Realtime API only). */
+  truncations: {
+    /** The item truncated. */
+    itemId: string;
+    /** Where it was cut, in ms of its audio. */
+    audioEndMs: number;
+    /** Whether the fake model accepted it. */
+    accepted: boolean;
+  }[];
+  /** Tool outputs the fake model received. */
+  toolOutputs: {
+    /** The function call answered. */
+    callId: string;
+    /** The output, as sent (JSON text). */
+    output: string;
+  }[];
+  /** Caller frames the bridge forwarded to the model. */
+  framesToModel: number;
+  /** Model frames the bridge sent to Twilio. */
+  framesFromModel: number;
+  /** Status callbacks sent for the call. */
+  statusCallbacks: {
+    /** Deliveries, duplicates included. */
+    delivered: number;
+    /** Distinct events (idempotency tokens). */
+    distinct: number;
+  };
+  /** Why the bridge ended (e.g. `twilio_stop`), if a bridge ran. */
+  endReason: string | undefined;
+}
+
+/**
+ * The API bearer token the simulator configures the app with (`API_TOKEN`).
+ *
+ * @example
+ * ```ts
+ * import { SIMULATOR_API_TOKEN } from 'steadycall/testing';
+ *
+ * const res = await fetch(`${sim.baseUrl}/openai-realtime-status`, {
+ *   headers: { authorization: `Bearer ${SIMULATOR_API_TOKEN}` },
+ * });
+ * ```
+ */
+export const SIMULATOR_API_TOKEN = 'sim-api-token-0123456789';
+/**
+ * The ops bearer token the simulator configures the app with (`OPS_TOKEN`).
+ *
+ * @example
+ * ```ts
+ * import { SIMULATOR_OPS_TOKEN } from 'steadycall/testing';
+ *
+ * const res = await fetch(`${sim.baseUrl}/ops/calls`, {
+ *   headers: { authorization: `Bearer ${SIMULATOR_OPS_TOKEN}` },
+ * });
+ * ```
+ */
+export const SIMULATOR_OPS_TOKEN = 'sim-ops-token-0123456789';
+
+/**
+ * Runs whole calls against an app, offline and deterministic enough for CI: the app on a loopback
+ * port, a {@link FakeTwilio} placing the call and posting signed webhooks, a
+ * {@link FakeTwilioMediaClient} playing the caller, and a fake realtime model answering.
+ *
+ * @example
+ * ```ts
+ * import { CallSimulator } from 'steadycall/testing';
+ *
  * const sim = await CallSimulator.start({ app: (env, deps) => createApp(env, deps) });
  * const report = await sim.runCall([{ speakMs: 1200, pauseMs: 2500 }, { speakMs: 800, bargeInAfterMs: 300 }]);
  * await sim.close();
  * ```
  */
 export class CallSimulator {
+  /** The app's `http://127.0.0.1:<port>` (its `PUBLIC_BASE_URL`). */
   readonly baseUrl: string;
+  /** The fake Twilio the app talks to. */
   readonly twilio: FakeTwilio;
+  /** The fake OpenAI model (Live or Realtime API, per `options.api`). */
   readonly model: FakeOpenAILiveServer | FakeOpenAIRealtimeServer;
+  /** The fake Gemini Live server, when `options.gemini` or `prefer: 'gemini'`; otherwise `null`. */
   readonly gemini: FakeGeminiLiveServer | null;
   readonly #server: Server;
   readonly #media: { close(): Promise<void> } | undefined;
@@ -121,6 +266,7 @@ export class CallSimulator {
     this.#media = init.media;
   }
 
+  /** Starts the fakes and the app (built by `options.app`) on loopback ports. */
   static async start(options: CallSimulatorOptions): Promise<CallSimulator> {
     const api = options.api ?? 'realtime';
     const responseAudioMs = options.responseAudioMs ?? 1200;
@@ -193,7 +339,14 @@ export class CallSimulator {
     return new CallSimulator({ baseUrl, twilio, model, server, media, bridges, hooks, gemini });
   }
 
-  /** Places a call through `POST /calls-start` and plays `turns` as the caller. */
+  /**
+   * Places a call through `POST /calls-start` and plays `turns` as the caller, then hangs up and
+   * waits for the webhooks and the bridge to finish.
+   *
+   * @param options - `to` (default `+14155550123`); `failProviderAfterTurn` takes that provider
+   *   down for good after the given turn and its answer, to exercise failover.
+   * @throws Error when `POST /calls-start` does not answer 201.
+   */
   async runCall(
     turns: readonly CallerTurn[],
     options: { to?: string; failProviderAfterTurn?: { turn: number; provider: 'openai' | 'gemini' } } = {},
@@ -306,6 +459,7 @@ export class CallSimulator {
     return this.#bridges.map((b) => b.bridge);
   }
 
+  /** Stops the app's media server, the fakes and the app's listener. */
   async close(): Promise<void> {
     await this.#media?.close();
     await this.twilio.close();

@@ -16,16 +16,38 @@ import type { EnergyVadOptions } from './energy-vad.js';
 import { type Conversation, FakeGeminiConnection } from './fake-gemini-live-connection.js';
 import { closeUpgradeServer, listenLoopback } from './loopback.js';
 
-/** A turn on which the fake answers with a function call (and speaks after the tool response). */
+/**
+ * A turn on which the fake answers with a function call (and speaks after the tool response).
+ *
+ * @example
+ * ```ts
+ * import { FakeGeminiLiveServer, type FakeGeminiToolTurn } from 'steadycall/testing';
+ *
+ * const lookup: FakeGeminiToolTurn = { turn: 1, name: 'lookup_order', args: { orderId: '42' } };
+ * const fake = await FakeGeminiLiveServer.start({ tools: [lookup], accelerated: true });
+ * // after the first caller turn: fake.lastSession?.toolCalls, then .toolResponses
+ * ```
+ */
 export interface FakeGeminiToolTurn {
   /** 1-based caller turn of the conversation (resumed connections continue the count). */
   turn: number;
   /** Must be declared in `setup.tools`, as the real model would. */
   name: string;
+  /** The call's arguments. Default `{}`. */
   args?: Record<string, unknown>;
 }
 
-/** Options of {@link FakeGeminiLiveServer.start}. */
+/**
+ * Options of {@link FakeGeminiLiveServer.start}.
+ *
+ * @example
+ * ```ts
+ * import { FakeGeminiLiveServer, type FakeGeminiLiveOptions } from 'steadycall/testing';
+ *
+ * const options: FakeGeminiLiveOptions = { apiKey: 'test-key', accelerated: true, voiceActivity: false };
+ * const fake = await FakeGeminiLiveServer.start(options);
+ * ```
+ */
 export interface FakeGeminiLiveOptions {
   /** Default 0: any free port on 127.0.0.1. */
   port?: number;
@@ -35,12 +57,16 @@ export interface FakeGeminiLiveOptions {
   responseAudioMs?: number;
   /** Audio per `modelTurn` message. Default 40 ms (1920 bytes of 24 kHz PCM16). */
   chunkMs?: number;
-  /** The output transcript of each answer, spread over its audio. */
+  /**
+   * The output transcript of each answer, spread over its audio.
+   * Default 'Thanks for calling. This is the fake Gemini assistant speaking.'.
+   */
   voiceText?: string;
+  /** Turns answered with a function call. Default: none. */
   tools?: readonly FakeGeminiToolTurn[];
   /** Send answers as fast as possible (like the real server) instead of in real time. Default false. */
   accelerated?: boolean;
-  /** Energy VAD tuning (frames are 20 ms). */
+  /** Energy VAD tuning (frames are 20 ms). Default: the {@link EnergyVad} defaults. */
   vad?: EnergyVadOptions;
   /** Send `voiceActivity` start/end messages at the caller's speech edges. Default true. */
   voiceActivity?: boolean;
@@ -48,8 +74,21 @@ export interface FakeGeminiLiveOptions {
   recordAudio?: boolean;
 }
 
-/** Everything one connection did, for assertions. */
+/**
+ * Everything one connection did, for assertions.
+ *
+ * @example
+ * ```ts
+ * import type { FakeGeminiSessionRecord } from 'steadycall/testing';
+ *
+ * fake.goAway();
+ * // ... once the session has resumed on a new connection:
+ * const [first, second]: FakeGeminiSessionRecord[] = fake.sessions;
+ * expect(second?.resumedFrom).toBe(first?.handles.at(-1));
+ * ```
+ */
 export interface FakeGeminiSessionRecord {
+  /** The connection's id (`conn_<n>`). */
   readonly id: string;
   /** Request path (the SDK's has a double slash: `//ws/google.ai…BidiGenerateContent`). */
   readonly path: string;
@@ -57,22 +96,54 @@ export interface FakeGeminiSessionRecord {
   readonly keySource: 'header' | 'query' | null;
   /** Upgrade request headers, `x-goog-api-key` removed. */
   readonly headers: Record<string, string | string[] | undefined>;
+  /** The `setup` message's body, once received. */
   setup: Record<string, unknown> | undefined;
   /** The resumption handle the client came back with, if any. */
   resumedFrom: string | undefined;
   /** Every client message except `realtimeInput` audio (counted in `audioBytes`). */
   readonly messages: Record<string, unknown>[];
+  /** The body of every `clientContent` message (e.g. replayed conversation turns), in order. */
   readonly clientContents: Record<string, unknown>[];
+  /** Caller audio received, in bytes of 16 kHz PCM16. */
   audioBytes: number;
+  /** The caller audio chunks received, in order (empty when `recordAudio` is false). */
   readonly audioChunks: Uint8Array[];
   /** Audio chunks with another mime type than `audio/pcm;rate=16000` (not fed to the VAD). */
   otherAudioChunks: number;
-  readonly answers: { turn: number; status: 'speaking' | 'completed' | 'interrupted'; audioBytes: number }[];
-  readonly toolCalls: { id: string; name: string; args: Record<string, unknown> }[];
-  readonly toolResponses: { id: string; name: string; response: unknown; matched: boolean }[];
+  /** Every spoken answer, in order. */
+  readonly answers: {
+    /** The caller turn it answers. */
+    turn: number;
+    /** Still speaking, finished (`turnComplete`), or interrupted by the caller. */
+    status: 'speaking' | 'completed' | 'interrupted';
+    /** Audio sent for it, in bytes of 24 kHz PCM16. */
+    audioBytes: number;
+  }[];
+  /** Every `toolCall` function call sent to the client, in order. */
+  readonly toolCalls: {
+    /** The call's id, which the response must carry. */
+    id: string;
+    /** The tool's name. */
+    name: string;
+    /** The call's arguments. */
+    args: Record<string, unknown>;
+  }[];
+  /** Every function response the client sent back (`toolResponse`), in order. */
+  readonly toolResponses: {
+    /** The call id it names. */
+    id: string;
+    /** The tool name it names. */
+    name: string;
+    /** The response, as sent. */
+    response: unknown;
+    /** True when it answers the call the fake is waiting for. */
+    matched: boolean;
+  }[];
   /** Resumption handles issued on this connection. */
   readonly handles: string[];
+  /** `goAway` messages sent on this connection. */
   goAways: number;
+  /** True once the connection ended. */
   closed: boolean;
   /** Close code the fake sent, if it closed the connection itself. */
   closeCode: number | undefined;
@@ -85,6 +156,9 @@ const DEFAULT_TEXT = 'Thanks for calling. This is the fake Gemini assistant spea
  *
  * @example
  * ```ts
+ * import { GeminiLiveSession } from 'steadycall';
+ * import { FakeGeminiLiveServer } from 'steadycall/testing';
+ *
  * const fake = await FakeGeminiLiveServer.start({ apiKey: 'test-key', accelerated: true });
  * const session = new GeminiLiveSession({ apiKey: 'test-key', baseUrl: fake.baseUrl });
  * await session.connect();
@@ -96,9 +170,21 @@ export class FakeGeminiLiveServer {
   /** Every connection accepted, in order. */
   readonly sessions: FakeGeminiSessionRecord[] = [];
   /** Upgrades refused (path, or `failHandshake`). */
-  readonly rejectedUpgrades: { status: number; path: string }[] = [];
+  readonly rejectedUpgrades: {
+    /** The HTTP status answered (404, 503 or the `failHandshake` status). */
+    status: number;
+    /** The path requested. */
+    path: string;
+  }[] = [];
   /** Every resumption attempt, in order. */
-  readonly resumptions: { handle: string; accepted: boolean; sessionId: string }[] = [];
+  readonly resumptions: {
+    /** The handle the client came back with. */
+    handle: string;
+    /** False when the handle was unknown or {@link rejectResumption} refused it. */
+    accepted: boolean;
+    /** The id of the connection that tried it. */
+    sessionId: string;
+  }[] = [];
   readonly #server: Server;
   readonly #wss: WebSocketServer;
   readonly #options: FakeGeminiLiveOptions;
@@ -129,6 +215,7 @@ export class FakeGeminiLiveServer {
     return fake;
   }
 
+  /** The port it listens on. */
   get port(): number {
     return this.#port;
   }

@@ -12,12 +12,46 @@ import { FakeLiveConnection, type FakeLiveHost } from './fake-openai-live-connec
 import { closeUpgradeServer, listenLoopback } from './loopback.js';
 import { speechLike } from './speech-audio.js';
 
-/** The key {@link FakeOpenAILiveServer} accepts unless told otherwise. */
+/**
+ * The key {@link FakeOpenAILiveServer} accepts unless told otherwise.
+ *
+ * @example
+ * ```ts
+ * import { OpenAiLiveSession } from 'steadycall';
+ * import { wsSocketFactory } from 'steadycall/node';
+ * import { FAKE_OPENAI_API_KEY, FakeOpenAILiveServer } from 'steadycall/testing';
+ *
+ * const fake = await FakeOpenAILiveServer.start();
+ * const session = new OpenAiLiveSession({
+ *   apiKey: FAKE_OPENAI_API_KEY, url: fake.url, socketFactory: wsSocketFactory(),
+ * });
+ * ```
+ */
 export const FAKE_OPENAI_API_KEY = 'sk-fake-live-0123456789abcdefTESTKEY';
-/** The path the fake serves (the real one: `wss://api.openai.com/v1/live/sessions`). */
+/**
+ * The path the fake serves (the real one: `wss://api.openai.com/v1/live/sessions`).
+ *
+ * @example
+ * ```ts
+ * import { FAKE_OPENAI_LIVE_PATH } from 'steadycall/testing';
+ *
+ * expect(new URL(fake.url).pathname).toBe(FAKE_OPENAI_LIVE_PATH);
+ * ```
+ */
 export const FAKE_OPENAI_LIVE_PATH = '/v1/live/sessions';
 
-/** A tool call the fake makes on a caller turn, through Responses delegation. */
+/**
+ * A tool call the fake makes on a caller turn, through Responses delegation.
+ *
+ * @example
+ * ```ts
+ * import { FakeOpenAILiveServer, type FakeLiveToolDemo } from 'steadycall/testing';
+ *
+ * const lookup: FakeLiveToolDemo = { callOnTurn: 2, name: 'lookup_order', arguments: { orderId: '42' } };
+ * const fake = await FakeOpenAILiveServer.start({ tools: lookup, accelerated: true });
+ * // after the second caller turn: fake.lastSession?.delegations, then .toolOutputs
+ * ```
+ */
 export interface FakeLiveToolDemo {
   /** 1-based caller turn (counted at each end of caller speech). Default 1. */
   callOnTurn?: number;
@@ -27,7 +61,17 @@ export interface FakeLiveToolDemo {
   arguments?: unknown;
 }
 
-/** Options of {@link FakeOpenAILiveServer.start}. */
+/**
+ * Options of {@link FakeOpenAILiveServer.start}.
+ *
+ * @example
+ * ```ts
+ * import { FakeOpenAILiveServer, type FakeOpenAILiveOptions } from 'steadycall/testing';
+ *
+ * const options: FakeOpenAILiveOptions = { accelerated: true, responseAudioMs: 600, voiceText: 'Booked!' };
+ * const fake = await FakeOpenAILiveServer.start(options);
+ * ```
+ */
 export interface FakeOpenAILiveOptions {
   /** Default 0: any free port on 127.0.0.1. */
   port?: number;
@@ -37,54 +81,113 @@ export interface FakeOpenAILiveOptions {
   responseAudioMs?: number;
   /** Transcript of each spoken answer. Default 'Sure, I can help with that.' */
   voiceText?: string;
-  /** Words emitted as `session.input_transcript.delta` while the caller speaks (one per 200 ms). */
+  /**
+   * Words emitted as `session.input_transcript.delta` while the caller speaks (one per 200 ms).
+   * Default 'I would like to book a table for two tonight'.
+   */
   callerText?: string;
+  /** A tool call to make on a caller turn. Default: none. */
   tools?: FakeLiveToolDemo;
   /** Send audio deltas back to back instead of every 20 ms (real time). Default false. */
   accelerated?: boolean;
-  /** Energy VAD tuning (frames are 20 ms). */
+  /** Energy VAD tuning (frames are 20 ms). Default: the {@link EnergyVad} defaults. */
   vad?: EnergyVadOptions;
   /** Keep every appended chunk in the session record. Default true. */
   recordAudio?: boolean;
 }
 
-/** A client event as received (appends carry `audioBytes` instead of their base64). */
+/**
+ * A client event as received (appends carry `audioBytes` instead of their base64).
+ *
+ * @example
+ * ```ts
+ * import type { FakeLiveReceivedEvent } from 'steadycall/testing';
+ *
+ * const events: FakeLiveReceivedEvent[] = fake.lastSession?.events ?? [];
+ * expect(events[0]?.type).toBe('session.start');
+ * ```
+ */
 export interface FakeLiveReceivedEvent {
+  /** The event's `type`, e.g. `session.start`. */
   type: string;
+  /** The whole event as parsed. */
   event: Record<string, unknown>;
 }
 
-/** Everything one connection did, for assertions. */
+/**
+ * Everything one connection did, for assertions.
+ *
+ * @example
+ * ```ts
+ * import type { FakeLiveSessionRecord } from 'steadycall/testing';
+ *
+ * const record: FakeLiveSessionRecord | undefined = fake.lastSession;
+ * expect(record?.turns).toBe(1);
+ * expect(record?.responses.at(-1)).toMatchObject({ kind: 'answer', status: 'done' });
+ * ```
+ */
 export interface FakeLiveSessionRecord {
+  /** The session id the fake sent in `session.started` (`live_fake_<n>`). */
   readonly id: string;
   /** Upgrade request headers, `authorization` removed. */
   readonly headers: Record<string, string | string[] | undefined>;
   /** The accepted `session.start` configuration. */
   start: Record<string, unknown> | null;
+  /** Every client event received, in order. */
   readonly events: FakeLiveReceivedEvent[];
   /** Audio appended before `session.started` (ignored, like the real server). */
   appendsBeforeStart: number;
+  /** Caller audio received, in bytes of mu-law. */
   audioBytes: number;
+  /** The caller audio chunks received, in order (empty when `recordAudio` is false). */
   readonly audioChunks: Uint8Array[];
   /** Caller turns: ends of caller speech. */
   turns: number;
   /** Answers cut short because the caller spoke. */
   interruptions: number;
+  /** Every spoken response, in order. */
   readonly responses: {
+    /** The response's id. */
     id: string;
+    /** Commentary (e.g. a greeting), an answer to a caller turn, or speech after a tool result. */
     kind: 'commentary' | 'answer' | 'tool_result';
+    /** Its transcript. */
     text: string;
+    /** Still speaking, finished, interrupted by the caller, or cut short by the session ending. */
     status: 'speaking' | 'done' | 'interrupted' | 'cut';
+    /** Audio sent for it, in bytes of mu-law. */
     audioBytes: number;
   }[];
+  /** Commentary texts the client asked the model to speak, in order. */
   readonly commentary: string[];
-  readonly delegations: { id: string; callId: string; name: string }[];
-  readonly toolOutputs: { callId: string; output: string }[];
+  /** Tool calls delegated to the client, in order. */
+  readonly delegations: {
+    /** The delegation's id. */
+    id: string;
+    /** The function call's id, which the output must carry. */
+    callId: string;
+    /** The tool's name. */
+    name: string;
+  }[];
+  /** Tool outputs the client sent back, in order. */
+  readonly toolOutputs: {
+    /** The function call answered. */
+    callId: string;
+    /** The output, as sent. */
+    output: string;
+  }[];
+  /** `response.create` events received. */
   responseCreates: number;
   /** `error` events sent to the client. */
-  readonly errors: { code: string; message: string }[];
+  readonly errors: {
+    /** The error code, e.g. `invalid_session_start` or `unknown_event`. */
+    code: string;
+    /** The error message. */
+    message: string;
+  }[];
   /** The `session.closed` reason sent, if any. */
   closedReason: string | null;
+  /** True once the connection ended. */
   closed: boolean;
 }
 
@@ -97,6 +200,10 @@ export interface FakeLiveSessionRecord {
  *
  * @example
  * ```ts
+ * import { OpenAiLiveSession } from 'steadycall';
+ * import { wsSocketFactory } from 'steadycall/node';
+ * import { FAKE_OPENAI_API_KEY, FakeOpenAILiveServer } from 'steadycall/testing';
+ *
  * const fake = await FakeOpenAILiveServer.start({ accelerated: true });
  * const session = new OpenAiLiveSession({
  *   apiKey: FAKE_OPENAI_API_KEY, url: fake.url, socketFactory: wsSocketFactory(),
@@ -111,7 +218,12 @@ export class FakeOpenAILiveServer {
   /** Every connection accepted, in order. */
   readonly sessions: FakeLiveSessionRecord[] = [];
   /** Upgrades refused (wrong key, path, query string). */
-  readonly rejectedUpgrades: { status: number; path: string }[] = [];
+  readonly rejectedUpgrades: {
+    /** The HTTP status answered (401, 404, 400, 503). */
+    status: number;
+    /** The path requested. */
+    path: string;
+  }[] = [];
   readonly #server: Server;
   readonly #wss: WebSocketServer;
   readonly #options: FakeOpenAILiveOptions;
@@ -149,6 +261,7 @@ export class FakeOpenAILiveServer {
     return fake;
   }
 
+  /** The port it listens on. */
   get port(): number {
     return this.#port;
   }

@@ -16,16 +16,38 @@ import type { EnergyVadOptions } from './energy-vad.js';
 import { FakeRealtimeConnection } from './fake-openai-realtime-connection.js';
 import { closeUpgradeServer, listenLoopback } from './loopback.js';
 
-/** A turn on which the fake answers with a function call instead of audio. */
+/**
+ * A turn on which the fake answers with a function call instead of audio.
+ *
+ * @example
+ * ```ts
+ * import { FakeOpenAIRealtimeServer, type FakeRealtimeToolTurn } from 'steadycall/testing';
+ *
+ * const lookup: FakeRealtimeToolTurn = { turn: 1, name: 'lookup_order', arguments: { orderId: '42' } };
+ * const fake = await FakeOpenAIRealtimeServer.start({ tools: [lookup] });
+ * // after the first caller turn: fake.lastSession?.functionOutputs
+ * ```
+ */
 export interface FakeRealtimeToolTurn {
   /** 1-based caller turn (counted at each `speech_stopped`). */
   turn: number;
   /** Must be one of the session's declared tools, as the real model would. */
   name: string;
+  /** The call's arguments, sent as JSON. Default `{}`. */
   arguments?: Record<string, unknown>;
 }
 
-/** Options of {@link FakeOpenAIRealtimeServer.start}. */
+/**
+ * Options of {@link FakeOpenAIRealtimeServer.start}.
+ *
+ * @example
+ * ```ts
+ * import { FakeOpenAIRealtimeServer, type FakeOpenAIRealtimeOptions } from 'steadycall/testing';
+ *
+ * const options: FakeOpenAIRealtimeOptions = { apiKey: 'sk-test', accelerated: true, responseAudioMs: 600 };
+ * const fake = await FakeOpenAIRealtimeServer.start(options);
+ * ```
+ */
 export interface FakeOpenAIRealtimeOptions {
   /** Default 0: any free port on 127.0.0.1. */
   port?: number;
@@ -33,50 +55,119 @@ export interface FakeOpenAIRealtimeOptions {
   apiKey?: string;
   /** Length of each spoken answer. Default 1200 ms (60 deltas of 20 ms). */
   responseAudioMs?: number;
-  /** The transcript of each spoken answer. */
+  /**
+   * The transcript of each spoken answer.
+   * Default 'Thanks for calling. This is the fake assistant speaking.'.
+   */
   voiceText?: string;
-  /** Turns answered with a function call (the response after its output is spoken as usual). */
+  /**
+   * Turns answered with a function call (the response after its output is spoken as usual).
+   * Default: none.
+   */
   tools?: readonly FakeRealtimeToolTurn[];
   /** Send audio deltas as fast as possible (like the real server) instead of every 20 ms. Default false. */
   accelerated?: boolean;
-  /** Energy VAD tuning (frames are 20 ms). */
+  /** Energy VAD tuning (frames are 20 ms). Default: the {@link EnergyVad} defaults. */
   vad?: EnergyVadOptions;
   /** Keep every appended chunk in the session record. Default true. */
   recordAudio?: boolean;
 }
 
-/** A client event as received (appends carry `audioBytes` instead of their base64). */
+/**
+ * A client event as received (appends carry `audioBytes` instead of their base64).
+ *
+ * @example
+ * ```ts
+ * import type { FakeRealtimeReceivedEvent } from 'steadycall/testing';
+ *
+ * const events: FakeRealtimeReceivedEvent[] = fake.lastSession?.events ?? [];
+ * const cancels = events.filter((e) => e.type === 'response.cancel');
+ * ```
+ */
 export interface FakeRealtimeReceivedEvent {
+  /** The event's `type`, e.g. `session.update`. */
   type: string;
+  /** The whole event as parsed. */
   event: Record<string, unknown>;
 }
 
-/** Everything one connection did, for assertions. */
+/**
+ * Everything one connection did, for assertions.
+ *
+ * @example
+ * ```ts
+ * import type { FakeRealtimeSessionRecord } from 'steadycall/testing';
+ *
+ * const record: FakeRealtimeSessionRecord | undefined = fake.lastSession;
+ * expect(record?.cancels).toHaveLength(1); // one barge-in
+ * expect(record?.truncations.every((t) => t.accepted)).toBe(true); // cut within the audio sent
+ * ```
+ */
 export interface FakeRealtimeSessionRecord {
+  /** The session id the fake sent in `session.created` (`sess_<n>`). */
   readonly id: string;
   /** `model` query parameter of the upgrade. */
   readonly model: string | null;
   /** Upgrade request headers, `authorization` removed. */
   readonly headers: Record<string, string | string[] | undefined>;
+  /** Every client event received, in order. */
   readonly events: FakeRealtimeReceivedEvent[];
+  /** The `session` object of every `session.update` received (accepted or not), in order. */
   readonly sessionUpdates: Record<string, unknown>[];
   /** `input_audio_buffer.append` received before a successful `session.update` (wrong format). */
   appendsBeforeUpdate: number;
+  /** Caller audio received, in bytes of mu-law. */
   audioBytes: number;
+  /** The caller audio chunks received, in order (empty when `recordAudio` is false). */
   readonly audioChunks: Uint8Array[];
+  /** Every response the fake started, in order. */
   readonly responses: {
+    /** The response's id (`resp_<n>`). */
     id: string;
+    /** Its output item's id: what `conversation.item.truncate` names. */
     itemId: string;
+    /** Spoken audio, or a function call (a tool turn). */
     kind: 'audio' | 'function_call';
+    /** Its status: `cancelled` after an accepted `response.cancel`. */
     status: 'in_progress' | 'completed' | 'cancelled';
+    /** Audio sent for it, in bytes of mu-law. */
     audioBytes: number;
+    /** The `response.instructions` of the `response.create` that started it, if any. */
     instructions?: string | undefined;
   }[];
-  readonly truncations: { itemId: string; contentIndex: number; audioEndMs: number; accepted: boolean }[];
-  readonly cancels: { responseId: string | undefined; accepted: boolean }[];
-  readonly functionOutputs: { callId: string; output: string }[];
+  /** Every `conversation.item.truncate` received, in order. */
+  readonly truncations: {
+    /** The item named. */
+    itemId: string;
+    /** The content index named (the fake accepts only 0). */
+    contentIndex: number;
+    /** Where the client cut the item, in ms of its audio. */
+    audioEndMs: number;
+    /** False when rejected with an `error` (unknown item, or an end beyond the audio produced). */
+    accepted: boolean;
+  }[];
+  /** Every `response.cancel` received, in order. */
+  readonly cancels: {
+    /** The response named, if any. */
+    responseId: string | undefined;
+    /** False when no (such) response was active: answered with `response_cancel_not_active`. */
+    accepted: boolean;
+  }[];
+  /** Every `function_call_output` item the client created, in order. */
+  readonly functionOutputs: {
+    /** The function call answered. */
+    callId: string;
+    /** The output, as sent. */
+    output: string;
+  }[];
   /** `error` events sent to the client. */
-  readonly errors: { code: string; message: string }[];
+  readonly errors: {
+    /** The error code, e.g. `invalid_value` or `response_cancel_not_active`. */
+    code: string;
+    /** The error message. */
+    message: string;
+  }[];
+  /** True once the connection ended. */
   closed: boolean;
 }
 
@@ -87,8 +178,14 @@ const DEFAULT_TEXT = 'Thanks for calling. This is the fake assistant speaking.';
  *
  * @example
  * ```ts
+ * import { OpenAiRealtimeSession } from 'steadycall';
+ * import { wsSocketFactory } from 'steadycall/node';
+ * import { FakeOpenAIRealtimeServer } from 'steadycall/testing';
+ *
  * const fake = await FakeOpenAIRealtimeServer.start({ apiKey: 'sk-test', accelerated: true });
- * const session = new OpenAiRealtimeSession({ apiKey: 'sk-test', url: fake.url, socketFactory: wsSocketFactory() });
+ * const session = new OpenAiRealtimeSession({
+ *   apiKey: 'sk-test', url: fake.url, socketFactory: wsSocketFactory(),
+ * });
  * await session.connect();
  * // ... speak, then: fake.sessions[0].truncations
  * await fake.close();
@@ -98,7 +195,12 @@ export class FakeOpenAIRealtimeServer {
   /** Every connection accepted, in order. */
   readonly sessions: FakeRealtimeSessionRecord[] = [];
   /** Upgrades refused (wrong key, path, or `failHandshake`). */
-  readonly rejectedUpgrades: { status: number; path: string }[] = [];
+  readonly rejectedUpgrades: {
+    /** The HTTP status answered (401, 404, 503 or the `failHandshake` status). */
+    status: number;
+    /** The path requested. */
+    path: string;
+  }[] = [];
   readonly #server: Server;
   readonly #wss: WebSocketServer;
   readonly #options: FakeOpenAIRealtimeOptions;
@@ -126,6 +228,7 @@ export class FakeOpenAIRealtimeServer {
     return fake;
   }
 
+  /** The port it listens on. */
   get port(): number {
     return this.#port;
   }
@@ -135,6 +238,7 @@ export class FakeOpenAIRealtimeServer {
     return `ws://127.0.0.1:${this.#port}/v1/realtime?model=${encodeURIComponent(model)}`;
   }
 
+  /** {@link urlFor} the default model (`gpt-realtime-2`). */
   get url(): string {
     return this.urlFor();
   }

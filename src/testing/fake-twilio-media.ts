@@ -29,16 +29,40 @@ import { TwilioSigner } from '../telephony/signature.js';
 import { FramePacer, type TickResult, TwilioPlaybackBuffer, Waiters } from './fake-twilio-media-clock.js';
 import { framesOf } from './speech-audio.js';
 
-/** Options of {@link FakeTwilioMediaClient.connect}. */
+/**
+ * Options of {@link FakeTwilioMediaClient.connect}.
+ *
+ * @example
+ * ```ts
+ * import { FAKE_AUTH_TOKEN, type FakeTwilioMediaOptions } from 'steadycall/testing';
+ *
+ * const options: FakeTwilioMediaOptions = {
+ *   url: `ws://127.0.0.1:${port}/media`,
+ *   signature: { authToken: FAKE_AUTH_TOKEN, url: 'wss://voice.example.com/media' },
+ *   customParameters: { callId: 'call_1', token },
+ * };
+ * ```
+ */
 export interface FakeTwilioMediaOptions {
   /** Where the bridge listens, e.g. `ws://127.0.0.1:PORT/media`. */
   url: string;
-  /** Sign the upgrade: `X-Twilio-Signature` over the public `wss://` URL Twilio would have dialled. */
-  signature?: { authToken: string; url: string };
+  /**
+   * Sign the upgrade: `X-Twilio-Signature` over the public `wss://` URL Twilio would have dialled.
+   * Default: unsigned.
+   */
+  signature?: {
+    /** The account's auth token to sign with. */
+    authToken: string;
+    /** The URL to sign: the `<Stream url>` of the TwiML, as Twilio saw it. */
+    url: string;
+  };
   /** Extra upgrade headers (e.g. a forged signature for negative tests). */
   headers?: Record<string, string>;
+  /** `accountSid` of the `start` message. Default: a random `AC...` SID. */
   accountSid?: string;
+  /** `callSid` of the `start` message. Default: a random `CA...` SID. */
   callSid?: string;
+  /** The stream's SID, in every message. Default: a random `MZ...` SID. */
   streamSid?: string;
   /** `<Parameter>` values, delivered in `start.customParameters`. */
   customParameters?: Record<string, string>;
@@ -50,18 +74,54 @@ export interface FakeTwilioMediaOptions {
   connectTimeoutMs?: number;
 }
 
+/**
+ * One `media` message the bridge sent to the fake Twilio.
+ *
+ * @example
+ * ```ts
+ * import type { ReceivedMedia } from 'steadycall/testing';
+ *
+ * const first: ReceivedMedia | undefined = twilio.received.media[0];
+ * console.log(`first model audio at ${first?.atMs} ms of the stream`);
+ * ```
+ */
 export interface ReceivedMedia {
+  /** The decoded mu-law payload. */
   bytes: Uint8Array;
   /** Stream clock when it arrived. */
   atMs: number;
 }
+/**
+ * A mark the fake Twilio echoed back to the bridge: when playback reached it, or at once on `clear`.
+ *
+ * @example
+ * ```ts
+ * import type { EchoedMark } from 'steadycall/testing';
+ *
+ * const heard: EchoedMark[] = twilio.echoed.filter((m) => !m.cleared);
+ * ```
+ */
 export interface EchoedMark {
+  /** The mark's name, as the bridge sent it. */
   name: string;
+  /** Stream clock when it was echoed. */
   atMs: number;
   /** True when echoed because of a `clear` (its audio was dropped, not played). */
   cleared: boolean;
 }
+/**
+ * A `clear` the bridge sent (barge-in): what it threw away.
+ *
+ * @example
+ * ```ts
+ * import type { ReceivedClear } from 'steadycall/testing';
+ *
+ * const [clear]: ReceivedClear[] = twilio.received.clears;
+ * expect(clear?.droppedBytes).toBeGreaterThan(0); // the caller did not hear the rest
+ * ```
+ */
 export interface ReceivedClear {
+  /** Stream clock when it arrived. */
   atMs: number;
   /** Queued audio thrown away. */
   droppedBytes: number;
@@ -69,29 +129,68 @@ export interface ReceivedClear {
   marksEchoed: number;
 }
 
-/** What happened on the stream, in order. */
+/**
+ * What happened on the stream, in order, as {@link FakeTwilioMediaClient.onEvent} reports it.
+ *
+ * @example
+ * ```ts
+ * import type { FakeTwilioMediaEvent } from 'steadycall/testing';
+ *
+ * const log: FakeTwilioMediaEvent[] = [];
+ * const subscription = twilio.onEvent((event) => log.push(event));
+ * // ... later: log.filter((e) => e.type === 'clear')
+ * subscription.dispose();
+ * ```
+ */
 export type FakeTwilioMediaEvent =
-  | ({ type: 'media' } & ReceivedMedia)
-  | { type: 'mark'; name: string; atMs: number }
-  | ({ type: 'clear' } & ReceivedClear)
-  | ({ type: 'echo' } & EchoedMark)
-  | { type: 'closed'; code: number; reason: string };
+  | ({
+      /** The bridge sent audio. */
+      type: 'media';
+    } & ReceivedMedia)
+  | {
+      /** The bridge sent a mark. */
+      type: 'mark';
+      /** The mark's name. */
+      name: string;
+      /** Stream clock when it arrived. */
+      atMs: number;
+    }
+  | ({
+      /** The bridge sent `clear`. */
+      type: 'clear';
+    } & ReceivedClear)
+  | ({
+      /** The fake echoed a mark back. */
+      type: 'echo';
+    } & EchoedMark)
+  | {
+      /** The socket closed. */
+      type: 'closed';
+      /** WebSocket close code. */
+      code: number;
+      /** WebSocket close reason. */
+      reason: string;
+    };
 
 /**
  * Thrown by {@link FakeTwilioMediaClient.connect}, with the Twilio error the real thing would log.
  *
  * @example
  * ```ts
+ * import { FakeTwilioMediaClient } from 'steadycall/testing';
+ *
  * await expect(FakeTwilioMediaClient.connect({ url, headers: { 'X-Twilio-Signature': 'forged' } }))
  *   .rejects.toMatchObject({ twilioErrorCode: 31920, status: 403 });
  * ```
  */
 export class FakeTwilioMediaConnectError extends Error {
+  /** Always `'FakeTwilioMediaConnectError'`. */
   override readonly name = 'FakeTwilioMediaConnectError';
   constructor(
     message: string,
     /** 31920 handshake answered with non-101, 31902 refused, 31901 timed out. */
     readonly twilioErrorCode: 31901 | 31902 | 31920,
+    /** The HTTP status the bridge answered the upgrade with (31920 only). */
     readonly status?: number,
   ) {
     super(message);
@@ -111,9 +210,11 @@ type Numbered = TwilioInboundMessage extends infer M
  *
  * @example
  * ```ts
+ * import { FAKE_AUTH_TOKEN, FakeTwilioMediaClient, script } from 'steadycall/testing';
+ *
  * const twilio = await FakeTwilioMediaClient.connect({
  *   url: `ws://127.0.0.1:${port}/media`,
- *   signature: { authToken, url: 'wss://voice.example.com/media' },
+ *   signature: { authToken: FAKE_AUTH_TOKEN, url: 'wss://voice.example.com/media' },
  *   customParameters: { callId: 'call_1', token },
  * });
  * await twilio.play(script([{ speak: 1200 }, { pause: 800 }]));
@@ -123,23 +224,45 @@ type Numbered = TwilioInboundMessage extends infer M
  * ```
  */
 export class FakeTwilioMediaClient {
+  /** `accountSid` of the `start` message (from the options, or random). */
   readonly accountSid: string;
+  /** `callSid` of the `start` message (from the options, or random). */
   readonly callSid: string;
+  /** The stream's SID (from the options, or random); the bridge must answer with it. */
   readonly streamSid: string;
+  /** True when frames are paced by the wall clock, false when accelerated. */
   readonly realtime: boolean;
   /** Everything the bridge sent, by kind, stamped with the stream clock. */
   readonly received = {
+    /** `media` messages: the model's audio. */
     media: [] as ReceivedMedia[],
-    marks: [] as { name: string; atMs: number }[],
+    /** `mark` messages, as sent (see {@link echoed} for when they played). */
+    marks: [] as {
+      /** The mark's name. */
+      name: string;
+      /** Stream clock when it arrived. */
+      atMs: number;
+    }[],
+    /** `clear` messages (barge-in). */
     clears: [] as ReceivedClear[],
   };
   /** Marks echoed back to the bridge, in order. */
   readonly echoed: EchoedMark[] = [];
   /** Frames the real Twilio would reject or warn about (binary frames, bad JSON, wrong streamSid). */
   readonly protocolErrors: string[] = [];
+  /** Digits sent with {@link dtmf}, in order. */
   readonly dtmfSent: string[] = [];
+  /** `media` frames sent to the bridge so far (speech and idle silence). */
   framesSent = 0;
-  closeInfo: { code: number; reason: string } | undefined;
+  /** How the socket closed; `undefined` while open. */
+  closeInfo:
+    | {
+        /** WebSocket close code. */
+        code: number;
+        /** WebSocket close reason. */
+        reason: string;
+      }
+    | undefined;
 
   readonly #ws: WebSocket;
   readonly #options: FakeTwilioMediaOptions;
@@ -236,6 +359,7 @@ export class FakeTwilioMediaClient {
     this.#sendNumbered({ event: 'start', start });
   }
 
+  /** True while the socket is open. */
   get isOpen(): boolean {
     return this.#ws.readyState === WebSocket.OPEN;
   }

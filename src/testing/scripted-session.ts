@@ -13,23 +13,52 @@ import type {
  *
  * @example
  * ```ts
+ * import { BridgeSession } from 'steadycall';
+ * import { memorySocketPair, ScriptedRealtimeSession } from 'steadycall/testing';
+ *
+ * const [twilio, bridgeEnd] = memorySocketPair();
  * const model = new ScriptedRealtimeSession('openai-realtime');
- * model.emit('audio', { mulaw: new Uint8Array(800), itemId: 'item_1', responseId: 'resp_1' });
- * expect(model.truncations).toEqual([{ itemId: 'item_1', audioEndMs: 60 }]);
+ * const bridge = new BridgeSession({ twilio: bridgeEnd, onStart: async () => model });
+ * // ... send Twilio's `connected` and `start` messages on `twilio` ...
+ * model.emit('audio', { mulaw: new Uint8Array(4000), itemId: 'item_1', responseId: 'resp_1' });
+ * model.emit('speechStarted', {}); // the caller barges in before hearing any of it
+ * expect(model.cancels).toBe(1);
+ * expect(model.truncations).toEqual([{ itemId: 'item_1', audioEndMs: 0 }]);
  * ```
  */
 export class ScriptedRealtimeSession implements RealtimeSession {
+  /** The provider it stands for (from the constructor; derived from `api` by default). */
   readonly provider: AiProvider;
+  /** The wire API it stands for, which decides how the bridge treats barge-in. */
   readonly api: RealtimeApi;
+  /** Every caller frame the bridge appended with `appendAudio`, in order. */
   readonly received: Uint8Array[] = [];
-  readonly truncations: { itemId: string; audioEndMs: number }[] = [];
-  readonly toolResults: { callId: string; output: unknown }[] = [];
+  /** Every `truncate` call the bridge made, in order. */
+  readonly truncations: {
+    /** The item truncated. */
+    itemId: string;
+    /** Where it was cut: the ms of its audio the caller heard. */
+    audioEndMs: number;
+  }[] = [];
+  /** Every tool result the bridge sent with `sendToolResult`, in order. */
+  readonly toolResults: {
+    /** The tool call answered. */
+    callId: string;
+    /** The result, as the bridge passed it. */
+    output: unknown;
+  }[] = [];
+  /** Number of `cancelResponse` calls. */
   cancels = 0;
   /** Set to make the bridge renew the session before this time (epoch ms). */
   expiresAt: number | undefined;
+  /** The reason given to `close`, or `null` while open. */
   closed: string | null = null;
   readonly #events = new Map<RealtimeEventName, EventSource<never>>();
 
+  /**
+   * @param api - The wire API to stand for. Default `'openai-realtime'`.
+   * @param provider - Default `'gemini'` for `'gemini-live'`, otherwise `'openai'`.
+   */
   constructor(
     api: RealtimeApi = 'openai-realtime',
     provider: AiProvider = api === 'gemini-live' ? 'gemini' : 'openai',
@@ -56,6 +85,7 @@ export class ScriptedRealtimeSession implements RealtimeSession {
     this.cancels++;
   }
 
+  /** Subscribes to a model-side event; {@link emit} plays it. Dispose the result to unsubscribe. */
   on<E extends RealtimeEventName>(
     event: E,
     listener: (payload: RealtimeSessionEvents[E]) => void,

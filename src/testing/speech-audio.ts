@@ -11,8 +11,19 @@ import { MULAW_SILENCE, TWILIO_FRAME_BYTES, TWILIO_SAMPLE_RATE } from '../realti
 
 const RATE = TWILIO_SAMPLE_RATE;
 
-/** Options of {@link speechLike}. */
+/**
+ * Options of {@link speechLike}.
+ *
+ * @example
+ * ```ts
+ * import { speechLike, type SpeechLikeOptions } from 'steadycall/testing';
+ *
+ * const quietCaller: SpeechLikeOptions = { durationMs: 1500, seed: 3, level: 0.08 };
+ * const audio = speechLike(quietCaller); // 12 000 bytes of mu-law
+ * ```
+ */
 export interface SpeechLikeOptions {
+  /** Length of the audio in ms (8 bytes per ms). Must be >= 0. */
   durationMs: number;
   /** Same seed, same bytes. Default 1. */
   seed?: number;
@@ -110,6 +121,8 @@ function syllable(pcm: Float64Array, from: number, length: number, rnd: () => nu
  *
  * @example
  * ```ts
+ * import { speechLike } from 'steadycall/testing';
+ *
  * const hello = speechLike({ durationMs: 1200, seed: 7 });
  * await twilio.play(hello);
  * ```
@@ -142,6 +155,8 @@ export function speechLike(options: SpeechLikeOptions): Uint8Array {
  *
  * @example
  * ```ts
+ * import { silence } from 'steadycall/testing';
+ *
  * await twilio.play(silence(800)); // long enough for a VAD to call end of turn
  * ```
  */
@@ -149,8 +164,30 @@ export function silence(durationMs: number): Uint8Array {
   return new Uint8Array(samplesFor(durationMs)).fill(MULAW_SILENCE);
 }
 
-/** One step of a {@link script}: speech, a pause, or ready-made mu-law audio. */
-export type ScriptStep = { speak: number } | { pause: number } | { audio: Uint8Array };
+/**
+ * One step of a {@link script}: speech, a pause, or ready-made mu-law audio.
+ *
+ * @example
+ * ```ts
+ * import { readWav, script, type ScriptStep } from 'steadycall/testing';
+ *
+ * const steps: ScriptStep[] = [{ speak: 1200 }, { pause: 800 }, { audio: readWav(wavBytes) }];
+ * const caller = script(steps);
+ * ```
+ */
+export type ScriptStep =
+  | {
+      /** Speech-like audio (see {@link speechLike}) of this many ms. */
+      speak: number;
+    }
+  | {
+      /** Silence of this many ms. */
+      pause: number;
+    }
+  | {
+      /** Ready-made 8 kHz mu-law audio, used as is. */
+      audio: Uint8Array;
+    };
 
 /**
  * Concatenates speech, pauses and audio into one mu-law buffer. Each `speak` step gets its own seed
@@ -158,7 +195,10 @@ export type ScriptStep = { speak: number } | { pause: number } | { audio: Uint8A
  *
  * @example
  * ```ts
+ * import { script } from 'steadycall/testing';
+ *
  * const caller = script([{ pause: 300 }, { speak: 1500 }, { pause: 700 }, { speak: 900 }]);
+ * await twilio.play(caller); // two caller turns, 3.4 s in all
  * ```
  */
 export function script(
@@ -187,6 +227,9 @@ export function script(
  *
  * @example
  * ```ts
+ * import { EnergyVad, framesOf, speechLike } from 'steadycall/testing';
+ *
+ * const vad = new EnergyVad();
  * for (const frame of framesOf(speechLike({ durationMs: 1000 }))) vad.push(frame); // 50 frames
  * ```
  */
@@ -227,6 +270,8 @@ function tag(view: DataView, at: number): string {
  * @example
  * ```ts
  * import { readFile } from 'node:fs/promises';
+ * import { readWav } from 'steadycall/testing';
+ *
  * await twilio.play(readWav(await readFile('fixtures/hello-44k.wav')));
  * ```
  */

@@ -18,6 +18,11 @@ describe('redaction', () => {
     expect(out).toContain('code 21211');
     const id = 'e99fc97d-1234-4612-8123-123456789012';
     expect(maskPhonesInText(`incident ${id}`)).toBe(`incident ${id}`);
+    // A UUID whose first block is all digits is an id, not a phone number.
+    const digitsFirst = '12345678-e7a9-4612-8123-a23456789012';
+    expect(maskPhonesInText(`Could not place call ${digitsFirst}`)).toBe(
+      `Could not place call ${digitsFirst}`,
+    );
     expect(maskPhonesInText('CallSid=CA1&To=%2B14155550123&From=%2b442071838750')).toBe(
       'CallSid=CA1&To=%2B*******0123&From=%2b********8750',
     );

@@ -48,7 +48,9 @@ export interface ResamplerOptions {
  * ```
  */
 export interface Resampler {
+  /** Input sample rate, in Hz. */
   readonly fromRate: number;
+  /** Output sample rate, in Hz. */
   readonly toRate: number;
   /**
    * Delay the filter adds, in output samples: an impulse at input sample 0 peaks at output sample

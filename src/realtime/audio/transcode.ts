@@ -23,12 +23,15 @@ import { createResampler, type ResamplerOptions } from './resample.js';
 export interface MulawToPcm16k {
   /** Delay added, in 16 kHz output samples. */
   readonly latencySamples: number;
+  /** Transcodes the next chunk (any length) and returns the 16 kHz PCM16 it completes. */
   process(mulaw: Uint8Array): Int16Array;
   /** Writes into `out` and returns the count, `outputLength(mulaw.length)`. */
   processInto(mulaw: Uint8Array, out: Int16Array): number;
+  /** Exact number of samples the next `process` call returns for an input of this length. */
   outputLength(inputLength: number): number;
   /** Ends the stream: the resampler's tail; then resets. */
   flush(): Int16Array;
+  /** Drops the stream's state (filter history) without returning its tail. */
   reset(): void;
 }
 
@@ -44,12 +47,15 @@ export interface MulawToPcm16k {
 export interface Pcm24kToMulaw {
   /** Delay added, in 8 kHz output samples. */
   readonly latencySamples: number;
+  /** Transcodes the next chunk (any length) and returns the 8 kHz mu-law it completes. */
   process(pcm24k: Int16Array): Uint8Array;
   /** Writes into `out` and returns the count, `outputLength(pcm24k.length)`. */
   processInto(pcm24k: Int16Array, out: Uint8Array): number;
+  /** Exact number of samples the next `process` call returns for an input of this length. */
   outputLength(inputLength: number): number;
   /** Ends the stream: the resampler's tail, encoded; then resets. */
   flush(): Uint8Array;
+  /** Drops the stream's state (filter history) without returning its tail. */
   reset(): void;
 }
 

@@ -7,39 +7,114 @@
  * @module
  */
 
-/** A content turn as `sendClientContent` takes it (`role` is `user` or `model`). */
+/**
+ * A content turn as `sendClientContent` takes it (`role` is `user` or `model`).
+ *
+ * @example
+ * ```ts
+ * import type { GeminiLiveTurn } from 'steadycall';
+ *
+ * const turn: GeminiLiveTurn = { role: 'user', parts: [{ text: 'Where is my order?' }] };
+ * connection.sendClientContent({ turns: [turn], turnComplete: false });
+ * ```
+ */
 export interface GeminiLiveTurn {
+  /** Who spoke: the caller (`user`) or the model (`model`). */
   role: 'user' | 'model';
-  parts: { text: string }[];
+  /** The turn's text parts. */
+  parts: {
+    /** The text. */
+    text: string;
+  }[];
 }
 
-/** One answer to a `toolCall.functionCalls[]` entry (the Gemini API requires the call's `id`). */
+/**
+ * One answer to a `toolCall.functionCalls[]` entry (the Gemini API requires the call's `id`).
+ *
+ * @example
+ * ```ts
+ * import type { GeminiLiveFunctionResponse } from 'steadycall';
+ *
+ * const answer: GeminiLiveFunctionResponse = { id: call.id, name: 'lookup_order', response: { output: { status: 'shipped' } } };
+ * connection.sendToolResponse({ functionResponses: [answer] });
+ * ```
+ */
 export interface GeminiLiveFunctionResponse {
+  /** The function call's `id`. */
   id: string;
+  /** The function's name. */
   name: string;
+  /** The result, as a JSON object. */
   response: Record<string, unknown>;
 }
 
-/** The callbacks `live.connect` reports through. Messages are parsed server JSON (`LiveServerMessage`). */
+/**
+ * The callbacks `live.connect` reports through. Messages are parsed server JSON (`LiveServerMessage`).
+ *
+ * @example
+ * ```ts
+ * import type { GeminiLiveCallbacks } from 'steadycall';
+ *
+ * const callbacks: GeminiLiveCallbacks = {
+ *   onmessage: (message) => console.log(JSON.stringify(message)),
+ *   onclose: () => console.log('Gemini Live closed'),
+ * };
+ * ```
+ */
 export interface GeminiLiveCallbacks {
+  /** The socket opened. */
   onopen?: () => void;
+  /** A server message, parsed from JSON. */
   onmessage: (message: unknown) => void;
+  /** A socket error (a close follows). */
   onerror?: (event: unknown) => void;
+  /** The socket closed (a `CloseEvent`-like object). */
   onclose?: (event: unknown) => void;
 }
 
-/** What `live.connect` is called with: `config` is a `LiveConnectConfig` (camelCase, SDK shape). */
+/**
+ * What `live.connect` is called with: `config` is a `LiveConnectConfig` (camelCase, SDK shape).
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_GEMINI_LIVE_MODEL, type GeminiLiveConnectParams } from 'steadycall';
+ *
+ * const params: GeminiLiveConnectParams = {
+ *   model: DEFAULT_GEMINI_LIVE_MODEL,
+ *   config: { responseModalities: ['AUDIO'] },
+ *   callbacks: { onmessage: (message) => handle(message) },
+ * };
+ * ```
+ */
 export interface GeminiLiveConnectParams {
+  /** The model id. */
   model: string;
+  /** The `LiveConnectConfig` (modalities, voice, VAD, tools, resumption...). */
   config: Record<string, unknown>;
+  /** Where the connection reports. */
   callbacks: GeminiLiveCallbacks;
 }
 
-/** The connected Live session (`@google/genai`'s `Session`). */
+/**
+ * The connected Live session (`@google/genai`'s `Session`).
+ *
+ * @example
+ * ```ts
+ * import type { GeminiLiveConnection } from 'steadycall';
+ *
+ * function sendPcm(connection: GeminiLiveConnection, base64Pcm16k: string): void {
+ *   connection.sendRealtimeInput({ audio: { data: base64Pcm16k, mimeType: 'audio/pcm;rate=16000' } });
+ * }
+ * ```
+ */
 export interface GeminiLiveConnection {
+  /** Streams caller audio (base64 PCM16, with its MIME type and rate). */
   sendRealtimeInput(params: { audio: { data: string; mimeType: string } }): void;
+  /** Sends conversation turns (history, greeting prompt); `turnComplete` asks for a reply. */
   sendClientContent(params: { turns: GeminiLiveTurn[]; turnComplete: boolean }): void;
+  /** Answers function calls. */
   sendToolResponse(params: { functionResponses: GeminiLiveFunctionResponse[] }): void;
+  /** Closes the connection. */
   close(): void;
 }
 
@@ -50,14 +125,27 @@ export interface GeminiLiveConnection {
  * @example
  * ```ts
  * import { GoogleGenAI } from '@google/genai';
- * const ai = new GoogleGenAI({ apiKey });
- * const connect: GeminiLiveConnect = (params) => ai.live.connect(params);
+ * import type { GeminiLiveConnect, GeminiLiveConnection } from 'steadycall';
+ *
+ * const ai = new GoogleGenAI({ apiKey: process.env.GEMINI_API_KEY! });
+ * const connect: GeminiLiveConnect = async (params) => (await ai.live.connect(params)) as GeminiLiveConnection;
  * ```
  */
 export type GeminiLiveConnect = (params: GeminiLiveConnectParams) => Promise<GeminiLiveConnection>;
 
-/** Options of {@link googleGenAiConnect}. */
+/**
+ * Options of {@link googleGenAiConnect}.
+ *
+ * @example
+ * ```ts
+ * import { googleGenAiConnect, type GoogleGenAiConnectOptions } from 'steadycall';
+ *
+ * const options: GoogleGenAiConnectOptions = { apiKey: process.env.GEMINI_API_KEY!, apiVersion: 'v1alpha' };
+ * const connect = googleGenAiConnect(options);
+ * ```
+ */
 export interface GoogleGenAiConnectOptions {
+  /** The Gemini API key. */
   apiKey: string;
   /** `httpOptions.baseUrl` (a loopback fake in tests); the SDK derives the WebSocket URL from it. */
   baseUrl?: string;
@@ -76,8 +164,12 @@ interface GoogleGenAiModule {
  * The default connector: `new GoogleGenAI({ apiKey, httpOptions }).live.connect`, with `@google/genai`
  * imported on first use (one client per connector).
  *
+ * @returns A {@link GeminiLiveConnect}; its promise rejects if `@google/genai` is not installed.
+ *
  * @example
  * ```ts
+ * import { GeminiLiveSession, googleGenAiConnect } from 'steadycall';
+ *
  * const connect = googleGenAiConnect({ apiKey: process.env.GEMINI_API_KEY!, baseUrl: fake.baseUrl });
  * const session = new GeminiLiveSession({ apiKey: process.env.GEMINI_API_KEY!, connect });
  * ```

@@ -16,25 +16,56 @@ import { createRedactor } from '../../core/redact.js';
 import type { RealtimeSessionConfig } from '../session.js';
 import type { GeminiLiveConnect, GeminiLiveFunctionResponse, GeminiLiveTurn } from './gemini-live-connect.js';
 
-/** The stable Live model for voice agents (`gemini-3.8-live`, per the model page). */
+/**
+ * The stable Live model for voice agents (`gemini-3.8-live`, per the model page).
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_GEMINI_LIVE_MODEL, GeminiLiveSession } from 'steadycall';
+ *
+ * const session = new GeminiLiveSession({ apiKey: process.env.GEMINI_API_KEY!, config: { model: DEFAULT_GEMINI_LIVE_MODEL } });
+ * ```
+ */
 export const DEFAULT_GEMINI_LIVE_MODEL = 'gemini-3.8-live';
 
 /**
  * Server VAD (`realtimeInputConfig`): unset fields keep Gemini's defaults. `activityHandling`
  * `START_OF_ACTIVITY_INTERRUPTS` (the default) is what makes the caller able to barge in.
+ *
+ * @example
+ * ```ts
+ * import { GeminiLiveSession, type GeminiLiveVad } from 'steadycall';
+ *
+ * const vad: GeminiLiveVad = { endOfSpeechSensitivity: 'END_SENSITIVITY_HIGH', silenceDurationMs: 500 };
+ * const session = new GeminiLiveSession({ apiKey: process.env.GEMINI_API_KEY!, vad });
+ * ```
  */
 export interface GeminiLiveVad {
+  /** How readily speech is detected as starting. Default: Gemini's. */
   startOfSpeechSensitivity?: 'START_SENSITIVITY_HIGH' | 'START_SENSITIVITY_LOW';
+  /** How readily speech is detected as ended. Default: Gemini's. */
   endOfSpeechSensitivity?: 'END_SENSITIVITY_HIGH' | 'END_SENSITIVITY_LOW';
   /** Speech needed before start-of-speech is committed (the docs disagree on its exact meaning). */
   prefixPaddingMs?: number;
   /** Silence needed before end-of-speech is committed. */
   silenceDurationMs?: number;
+  /** Whether caller speech interrupts the model. Default: Gemini's, `START_OF_ACTIVITY_INTERRUPTS`. */
   activityHandling?: 'START_OF_ACTIVITY_INTERRUPTS' | 'NO_INTERRUPTION';
 }
 
-/** Setup options beyond the shared {@link RealtimeSessionConfig}. */
+/**
+ * Setup options beyond the shared {@link RealtimeSessionConfig}.
+ *
+ * @example
+ * ```ts
+ * import { GeminiLiveSession, type GeminiLiveSetupOptions } from 'steadycall';
+ *
+ * const setup: GeminiLiveSetupOptions = { transcription: true, contextCompression: true, toolBehavior: 'BLOCKING' };
+ * const session = new GeminiLiveSession({ apiKey: process.env.GEMINI_API_KEY!, ...setup });
+ * ```
+ */
 export interface GeminiLiveSetupOptions {
+  /** Server voice activity detection. Default: Gemini's defaults. */
   vad?: GeminiLiveVad;
   /** Caller and model transcripts (`inputAudioTranscription` / `outputAudioTranscription`). Default true. */
   transcription?: boolean;
@@ -44,8 +75,23 @@ export interface GeminiLiveSetupOptions {
   toolBehavior?: 'BLOCKING' | 'NON_BLOCKING';
 }
 
-/** Options of `GeminiLiveSession`. */
+/**
+ * Options of `GeminiLiveSession`.
+ *
+ * @example
+ * ```ts
+ * import { GeminiLiveSession, type GeminiLiveSessionOptions } from 'steadycall';
+ *
+ * const options: GeminiLiveSessionOptions = {
+ *   apiKey: process.env.GEMINI_API_KEY!,
+ *   config: { instructions: 'You are a friendly receptionist.', voice: 'Kore' },
+ *   handshakeTimeoutMs: 5000,
+ * };
+ * const session = new GeminiLiveSession(options);
+ * ```
+ */
 export interface GeminiLiveSessionOptions extends GeminiLiveSetupOptions {
+  /** The Gemini API key (redacted from every log line and error). */
   apiKey: string;
   /** `live.connect`-like function. Default: `@google/genai`, imported on first connect. */
   connect?: GeminiLiveConnect;
@@ -59,28 +105,58 @@ export interface GeminiLiveSessionOptions extends GeminiLiveSetupOptions {
   closeTimeoutMs?: number;
   /** Caller audio kept while connecting or switching connections (oldest dropped beyond it), ms. Default 10 000. */
   maxBufferedAudioMs?: number;
+  /** Time source for timeouts. Default: the system clock. */
   clock?: Clock;
+  /** Where the session logs (the API key redacted). Default: a silent logger. */
   logger?: Logger;
   /** Response ids are `<id>:<turn>`; ids must not repeat across sessions of a call. Default random UUIDs. */
   ids?: IdGenerator;
 }
 
-/** Counters for diagnostics: nothing here is fatal. */
+/**
+ * Counters for diagnostics: nothing here is fatal.
+ *
+ * @example
+ * ```ts
+ * import type { GeminiLiveStats } from 'steadycall';
+ *
+ * const stats: Readonly<GeminiLiveStats> = session.stats;
+ * if (stats.failedResumptions > 0) console.warn(`${stats.failedResumptions} Gemini resumptions failed`);
+ * ```
+ */
 export interface GeminiLiveStats {
+  /** Server messages of a kind the session does not know, ignored. */
   unknownMessages: number;
+  /** Server messages that failed validation, ignored. */
   malformedMessages: number;
   /** Caller audio dropped because the buffer (connecting, switching) was full. */
   droppedAudioChunks: number;
+  /** Bytes of mu-law in those dropped chunks. */
   droppedAudioBytes: number;
   /** Model audio of an interrupted turn, not emitted. */
   lateAudioChunks: number;
+  /** `goAway` notices received (the server is about to end a connection). */
   goAways: number;
   /** Connections replaced through session resumption without the call noticing. */
   resumptions: number;
+  /** Resumptions that failed (the session then closes). */
   failedResumptions: number;
+  /** Pending tool calls the server cancelled (`toolCallCancellation`). */
   cancelledToolCalls: number;
 }
 
+/**
+ * Lifecycle of a {@link GeminiLiveSession}: `idle` until `connect()`, `ready` after `setupComplete`,
+ * `closing` / `closed` after `close()` or a fatal error.
+ *
+ * @example
+ * ```ts
+ * import type { GeminiLiveState } from 'steadycall';
+ *
+ * const state: GeminiLiveState = session.state;
+ * if (state === 'ready') session.appendAudio(frame);
+ * ```
+ */
 export type GeminiLiveState = 'idle' | 'connecting' | 'ready' | 'closing' | 'closed';
 
 /** The `LiveConnectConfig` of a connection; `handle` resumes a previous one. */

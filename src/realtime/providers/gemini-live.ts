@@ -67,7 +67,9 @@ const INPUT_MIME = 'audio/pcm;rate=16000';
  * ```
  */
 export class GeminiLiveSession implements RealtimeSession {
+  /** Always `'gemini'`. */
   readonly provider = 'gemini' as const;
+  /** Always `'gemini-live'`. */
   readonly api = 'gemini-live' as const;
 
   readonly #opts: GeminiLiveSessionOptions;
@@ -103,6 +105,7 @@ export class GeminiLiveSession implements RealtimeSession {
     cancelledToolCalls: 0,
   };
 
+  /** Creates the session; nothing is opened until {@link GeminiLiveSession.connect}. */
   constructor(options: GeminiLiveSessionOptions) {
     this.#opts = options;
     this.#clock = options.clock ?? systemClock;
@@ -121,10 +124,12 @@ export class GeminiLiveSession implements RealtimeSession {
     this.#sink = { ...this.#turns.handlers, ...this.#sessionHandlers };
   }
 
+  /** Where the session is in its lifecycle. */
   get state(): GeminiLiveState {
     return this.#state;
   }
 
+  /** Diagnostic counters (a snapshot). */
   get stats(): Readonly<GeminiLiveStats> {
     const { droppedChunks, droppedBytes } = this.#backlog;
     return {
@@ -167,6 +172,7 @@ export class GeminiLiveSession implements RealtimeSession {
     return this.#connecting;
   }
 
+  /** Caller audio (8 kHz mu-law), transcoded to 16 kHz PCM; buffered (bounded) while connecting or resuming. */
   appendAudio(mulaw: Uint8Array): void {
     if (mulaw.byteLength === 0) return;
     if (this.#state === 'ready' && this.#next === undefined) this.#sendAudio(mulaw);
@@ -176,6 +182,7 @@ export class GeminiLiveSession implements RealtimeSession {
     }
   }
 
+  /** Answers a pending tool call; results of unknown or cancelled calls are ignored. */
   sendToolResult(callId: string, output: unknown): void {
     const name = this.#tools.get(callId);
     if (name === undefined) {
@@ -195,6 +202,11 @@ export class GeminiLiveSession implements RealtimeSession {
   /** No-op: Gemini cancels its own response when the caller speaks. */
   cancelResponse(): void {}
 
+  /**
+   * Subscribes to an event; every subscriber is dropped on close.
+   *
+   * @returns A handle whose `dispose()` removes the listener.
+   */
   on<E extends RealtimeEventName>(
     event: E,
     listener: (payload: RealtimeSessionEvents[E]) => void,
@@ -202,6 +214,7 @@ export class GeminiLiveSession implements RealtimeSession {
     return (this.#events[event] as EventSource<RealtimeSessionEvents[E]>).on(listener);
   }
 
+  /** Closes every connection (bounded by `closeTimeoutMs`) and emits `closed` with `expected: true`. */
   close(reason = 'closed by client'): Promise<void> {
     if (this.#closing) return this.#closing;
     if (this.#state === 'closed') return Promise.resolve();

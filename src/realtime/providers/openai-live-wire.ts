@@ -10,13 +10,53 @@ import { z } from 'zod';
 import { ProviderError } from '../../core/errors.js';
 import type { RealtimeSessionConfig } from '../session.js';
 
-/** The Live API's primary WebSocket endpoint (no query parameters, ever). */
+/**
+ * The Live API's primary WebSocket endpoint (no query parameters, ever).
+ *
+ * @example
+ * ```ts
+ * import { OPENAI_LIVE_URL } from 'steadycall';
+ *
+ * const url = process.env.OPENAI_LIVE_URL ?? OPENAI_LIVE_URL; // a loopback fake in tests
+ * ```
+ */
 export const OPENAI_LIVE_URL = 'wss://api.openai.com/v1/live/sessions';
-/** Default voice model. */
+/**
+ * Default voice model.
+ *
+ * @example
+ * ```ts
+ * import { OPENAI_LIVE_DEFAULT_MODEL, type RealtimeSessionConfig } from 'steadycall';
+ *
+ * const config: RealtimeSessionConfig = { model: OPENAI_LIVE_DEFAULT_MODEL, voice: 'marin' };
+ * ```
+ */
 export const OPENAI_LIVE_DEFAULT_MODEL = 'gpt-live-1';
-/** Default Responses backend model for delegated tasks (LiveKit's default; `model` is required). */
+/**
+ * Default Responses backend model for delegated tasks (LiveKit's default; `model` is required).
+ *
+ * @example
+ * ```ts
+ * import { OPENAI_LIVE_DEFAULT_BACKEND_MODEL, type OpenAiLiveDelegationOptions } from 'steadycall';
+ *
+ * const delegation: OpenAiLiveDelegationOptions = { model: OPENAI_LIVE_DEFAULT_BACKEND_MODEL };
+ * ```
+ */
 export const OPENAI_LIVE_DEFAULT_BACKEND_MODEL = 'gpt-5.6-luna';
-/** Error codes after which a session cannot continue (LiveKit treats them as non-retryable). */
+/**
+ * Error codes after which a session cannot continue (LiveKit treats them as non-retryable).
+ *
+ * @example
+ * ```ts
+ * import { OPENAI_LIVE_FATAL_CODES, ProviderError } from 'steadycall';
+ *
+ * session.on('error', ({ error }) => {
+ *   if (error instanceof ProviderError && OPENAI_LIVE_FATAL_CODES.has(String(error.providerCode))) {
+ *     alertOps(`OpenAI refused the session: ${error.providerCode}`);
+ *   }
+ * });
+ * ```
+ */
 export const OPENAI_LIVE_FATAL_CODES: ReadonlySet<string> = new Set([
   'invalid_api_key',
   'insufficient_quota',
@@ -28,7 +68,18 @@ export const OPENAI_LIVE_AUDIO_FORMAT = { type: 'audio/pcmu', rate: 8000 } as co
 /** Most startup history messages the API accepts. */
 export const OPENAI_LIVE_MAX_HISTORY = 128;
 
-/** The Responses backend that handles delegated tasks (and runs the function tools). */
+/**
+ * The Responses backend that handles delegated tasks (and runs the function tools).
+ *
+ * @example
+ * ```ts
+ * import type { OpenAiLiveDelegationOptions } from 'steadycall';
+ *
+ * const delegation: OpenAiLiveDelegationOptions = {
+ *   instructions: 'Look orders up with lookup_order before answering.',
+ * };
+ * ```
+ */
 export interface OpenAiLiveDelegationOptions {
   /** Default {@link OPENAI_LIVE_DEFAULT_BACKEND_MODEL}. */
   model?: string;

@@ -44,13 +44,31 @@ import {
 const PROVIDER = 'openai';
 const MULAW_SILENCE = 0xff; // G.711 mu-law zero
 
-/** Options of {@link OpenAiLiveSession}. */
+/**
+ * Options of {@link OpenAiLiveSession}.
+ *
+ * @example
+ * ```ts
+ * import { OpenAiLiveSession, type OpenAiLiveSessionOptions } from 'steadycall';
+ * import { wsSocketFactory } from 'steadycall/node';
+ *
+ * const options: OpenAiLiveSessionOptions = {
+ *   apiKey: process.env.OPENAI_API_KEY!,
+ *   socketFactory: wsSocketFactory(),
+ *   config: { instructions: 'You are a concise phone assistant.', voice: 'marin' },
+ *   delegation: { instructions: 'Use the order tools to answer order questions.' },
+ * };
+ * const session = new OpenAiLiveSession(options);
+ * ```
+ */
 export interface OpenAiLiveSessionOptions {
+  /** The OpenAI API key, sent as a header (redacted from every log line and error). */
   apiKey: string;
   /** Opens the socket: `wsSocketFactory()` on Node, `webSocketFactory()` on Deno and Bun. */
   socketFactory: SocketFactory;
   /** Default {@link OPENAI_LIVE_URL}; point it at a loopback fake in tests. */
   url?: string;
+  /** Instructions, voice, tools, greeting and history. Model default {@link OPENAI_LIVE_DEFAULT_MODEL}. */
   config?: RealtimeSessionConfig;
   /** The Responses backend that handles delegated tasks and calls the tools. */
   delegation?: OpenAiLiveDelegationOptions;
@@ -65,11 +83,23 @@ export interface OpenAiLiveSessionOptions {
    * long, the session sends this much mu-law silence itself. Default 200 ms; 0 turns it off.
    */
   keepAliveMs?: number;
+  /** Time source for timeouts and keep-alive. Default: the system clock. */
   clock?: Clock;
+  /** Where the session logs (the API key redacted). Default: a silent logger. */
   logger?: Logger;
 }
 
-/** Counters for operators and tests. */
+/**
+ * Counters for operators and tests.
+ *
+ * @example
+ * ```ts
+ * import type { OpenAiLiveStats } from 'steadycall';
+ *
+ * const stats: Readonly<OpenAiLiveStats> = session.stats;
+ * if (stats.droppedAudioChunks > 0) console.warn(`${stats.droppedAudioBytes} bytes of caller audio dropped`);
+ * ```
+ */
 export interface OpenAiLiveStats {
   /** Well-formed messages of a type this session does not know. */
   unknownMessages: number;
@@ -77,6 +107,7 @@ export interface OpenAiLiveStats {
   malformedMessages: number;
   /** Caller audio dropped from the pre-handshake buffer (oldest first). */
   droppedAudioChunks: number;
+  /** Bytes of mu-law in those dropped chunks. */
   droppedAudioBytes: number;
 }
 
@@ -148,6 +179,7 @@ export class OpenAiLiveSession implements RealtimeSession {
     return this.#expiresAt;
   }
 
+  /** Diagnostic counters (a snapshot). */
   get stats(): Readonly<OpenAiLiveStats> {
     const { droppedChunks, droppedBytes } = this.#backlog;
     return { ...this.#counts, droppedAudioChunks: droppedChunks, droppedAudioBytes: droppedBytes };

@@ -32,13 +32,27 @@ export interface ServerEventSink {
   error(error: SteadyCallError, fatal: boolean): void;
 }
 
-/** Server VAD settings (`audio.input.turn_detection`, type `server_vad`); unset fields keep OpenAI's defaults. */
+/**
+ * Server VAD settings (`audio.input.turn_detection`, type `server_vad`); unset fields keep OpenAI's defaults.
+ *
+ * @example
+ * ```ts
+ * import { OpenAiRealtimeSession, type OpenAiRealtimeVad } from 'steadycall';
+ *
+ * const vad: OpenAiRealtimeVad = { threshold: 0.6, silence_duration_ms: 500 };
+ * const session = new OpenAiRealtimeSession({ apiKey, socketFactory, vad });
+ * ```
+ */
 export interface OpenAiRealtimeVad {
+  /** Speech detection threshold, 0 to 1 (higher needs louder audio). Default: OpenAI's, 0.5. */
   threshold?: number;
+  /** Audio kept before detected speech, in ms. Default: OpenAI's, 300. */
   prefix_padding_ms?: number;
+  /** Silence that ends the caller's turn, in ms. Default: OpenAI's, 500. */
   silence_duration_ms?: number;
   /** The server cancels its response when the caller starts speaking. Default true. */
   interrupt_response?: boolean;
+  /** The server starts a response when the caller's turn ends. Default true. */
   create_response?: boolean;
 }
 

@@ -38,10 +38,29 @@ import {
 
 export type { OpenAiRealtimeVad } from './openai-realtime-wire.js';
 
-/** Options of {@link OpenAiRealtimeSession}. */
+/**
+ * Options of {@link OpenAiRealtimeSession}.
+ *
+ * @example
+ * ```ts
+ * import { OpenAiRealtimeSession, type OpenAiRealtimeSessionOptions } from 'steadycall';
+ * import { wsSocketFactory } from 'steadycall/node';
+ *
+ * const options: OpenAiRealtimeSessionOptions = {
+ *   apiKey: process.env.OPENAI_API_KEY!,
+ *   socketFactory: wsSocketFactory(),
+ *   config: { instructions: 'You are a friendly receptionist.', voice: 'marin' },
+ *   vad: { silence_duration_ms: 500 },
+ * };
+ * const session = new OpenAiRealtimeSession(options);
+ * ```
+ */
 export interface OpenAiRealtimeSessionOptions {
+  /** The OpenAI API key, sent as a header (redacted from every log line and error). */
   apiKey: string;
+  /** Opens the socket: `wsSocketFactory()` on Node, `webSocketFactory()` on Deno and Bun. */
   socketFactory: SocketFactory;
+  /** Instructions, voice, tools, greeting and history. Model default {@link DEFAULT_OPENAI_REALTIME_MODEL}. */
   config?: RealtimeSessionConfig;
   /** Default `wss://api.openai.com/v1/realtime?model=<config.model ?? 'gpt-realtime-2'>`. */
   url?: string;
@@ -49,21 +68,37 @@ export interface OpenAiRealtimeSessionOptions {
   handshakeTimeoutMs?: number;
   /** How long `close()` waits for the socket's close handshake. Default 1000. */
   closeTimeoutMs?: number;
+  /** Server VAD settings. Default: OpenAI's `server_vad` defaults. */
   vad?: OpenAiRealtimeVad;
   /** Caller transcription model; `null` turns caller transcripts off. Default `gpt-4o-transcribe`. */
   inputTranscriptionModel?: string | null;
   /** Caller audio kept while connecting (oldest dropped beyond it), in ms. Default 10 000. */
   maxBufferedAudioMs?: number;
+  /** Time source for timeouts. Default: the system clock. */
   clock?: Clock;
+  /** Where the session logs (the API key redacted). Default: a silent logger. */
   logger?: Logger;
 }
 
-/** Counters for diagnostics: nothing here is fatal. */
+/**
+ * Counters for diagnostics: nothing here is fatal.
+ *
+ * @example
+ * ```ts
+ * import type { OpenAiRealtimeStats } from 'steadycall';
+ *
+ * const stats: Readonly<OpenAiRealtimeStats> = session.stats;
+ * console.log(`${stats.lateAudioChunks} late chunks dropped, ${stats.cappedTruncations} truncations capped`);
+ * ```
+ */
 export interface OpenAiRealtimeStats {
+  /** Well-formed server events of a type this session does not know. */
   unknownMessages: number;
+  /** Server events that were not valid JSON or did not match their schema. */
   malformedMessages: number;
   /** Pre-ready caller audio dropped because the buffer was full. */
   droppedAudioChunks: number;
+  /** Bytes of mu-law in those dropped chunks. */
   droppedAudioBytes: number;
   /** Model audio of a cancelled or interrupted response, not emitted. */
   lateAudioChunks: number;
@@ -71,8 +106,30 @@ export interface OpenAiRealtimeStats {
   cappedTruncations: number;
 }
 
+/**
+ * Lifecycle of an {@link OpenAiRealtimeSession}: `idle` until `connect()`, `ready` once the session
+ * is configured, `closing` / `closed` after `close()` or a fatal error.
+ *
+ * @example
+ * ```ts
+ * import type { OpenAiRealtimeState } from 'steadycall';
+ *
+ * const state: OpenAiRealtimeState = session.state;
+ * if (state === 'closed') console.log('the Realtime session has ended');
+ * ```
+ */
 export type OpenAiRealtimeState = 'idle' | 'connecting' | 'ready' | 'closing' | 'closed';
 
+/**
+ * The Realtime API model used when `config.model` is not set.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_OPENAI_REALTIME_MODEL } from 'steadycall';
+ *
+ * const url = `wss://api.openai.com/v1/realtime?model=${DEFAULT_OPENAI_REALTIME_MODEL}`;
+ * ```
+ */
 export const DEFAULT_OPENAI_REALTIME_MODEL = 'gpt-realtime-2';
 const BYTES_PER_MS = 8; // 8 kHz mu-law
 const TRACKED_ITEMS = 64;
@@ -130,10 +187,12 @@ export class OpenAiRealtimeSession implements RealtimeSession {
     this.#router = new OpenAiRealtimeEventRouter(this.#makeSink());
   }
 
+  /** Where the session is in its lifecycle. */
   get state(): OpenAiRealtimeState {
     return this.#state;
   }
 
+  /** Diagnostic counters (a snapshot). */
   get stats(): Readonly<OpenAiRealtimeStats> {
     const { droppedChunks, droppedBytes } = this.#backlog;
     return { ...this.#stats, droppedAudioChunks: droppedChunks, droppedAudioBytes: droppedBytes };

@@ -28,9 +28,24 @@ type WsConstructor = new (
   options: { headers: Record<string, string>; perMessageDeflate: boolean },
 ) => WsClient;
 
-/** What {@link wsSocketFactory} sockets dispatch as `error` events. */
+/**
+ * What `wsSocketFactory` (from `steadycall/node`) sockets dispatch as `error` events.
+ *
+ * @example
+ * ```ts
+ * import type { SocketErrorEvent } from 'steadycall';
+ *
+ * socket.addEventListener('error', (event) => {
+ *   const { message, status } = event as SocketErrorEvent;
+ *   if (status === 401) console.error('the provider refused the API key');
+ *   else console.error(`socket error: ${message}`);
+ * });
+ * ```
+ */
 export interface SocketErrorEvent {
+  /** Always `'error'`. */
   type: 'error';
+  /** What went wrong, e.g. `Unexpected server response: 401`. */
   message: string;
   /** HTTP status when the server refused the upgrade (e.g. 401 for a wrong API key). */
   status?: number;
@@ -172,9 +187,14 @@ function toErrorEvent(error: unknown): SocketErrorEvent {
  * loaded on first use; if it is missing, the socket fails with an `error` then a `close` event.
  * Refused upgrades surface as an `error` event carrying the HTTP `status` ({@link SocketErrorEvent}).
  *
+ * @returns A factory whose sockets load `ws` on first use.
+ *
  * @example
  * ```ts
- * const session = new OpenAiLiveSession({ apiKey, socketFactory: wsSocketFactory() });
+ * import { OpenAiLiveSession } from 'steadycall';
+ * import { wsSocketFactory } from 'steadycall/node';
+ *
+ * const session = new OpenAiLiveSession({ apiKey: process.env.OPENAI_API_KEY!, socketFactory: wsSocketFactory() });
  * await session.connect();
  * ```
  */
@@ -184,23 +204,41 @@ export function wsSocketFactory(): SocketFactory {
   return (url, { headers }) => new WsSocket(load, url, headers);
 }
 
-/** A WHATWG `WebSocket` constructor that accepts headers (Deno, Bun, Node's undici). */
+/**
+ * A WHATWG `WebSocket` constructor that accepts headers (Deno, Bun, Node's undici).
+ *
+ * @example
+ * ```ts
+ * import { webSocketFactory, type HeaderWebSocketConstructor } from 'steadycall';
+ *
+ * const Ctor = globalThis.WebSocket as unknown as HeaderWebSocketConstructor;
+ * const socketFactory = webSocketFactory({ WebSocket: Ctor });
+ * ```
+ */
 export type HeaderWebSocketConstructor = new (
   url: string,
   options: { headers: Record<string, string> },
-) => SocketLike & { binaryType: string };
+) => SocketLike & {
+  /** Set to `'arraybuffer'` by {@link webSocketFactory}, so messages are decoded synchronously. */
+  binaryType: string;
+};
 
 /**
  * A {@link SocketFactory} on the global WHATWG `WebSocket`, for Deno (Supabase Edge Functions),
  * Bun and Node >= 22, which all accept `{ headers }` as the constructor's second argument.
  * Browsers do not: they cannot send an `Authorization` header, so never use a provider key there.
  * WHATWG sockets hide the HTTP status of a refused upgrade: a wrong key shows only as a close
- * (code 1006), so connect errors are less specific than with {@link wsSocketFactory}.
+ * (code 1006), so connect errors are less specific than with `wsSocketFactory` (`steadycall/node`).
+ *
+ * @param options - `WebSocket`: the constructor to use. Default: the global `WebSocket`.
+ * @returns A factory that throws, when called, if the runtime has no global `WebSocket`.
  *
  * @example
  * ```ts
  * // Deno.serve / Supabase Edge Function
- * const session = new OpenAiLiveSession({ apiKey, socketFactory: webSocketFactory() });
+ * import { OpenAiLiveSession, webSocketFactory } from 'steadycall';
+ *
+ * const session = new OpenAiLiveSession({ apiKey: Deno.env.get('OPENAI_API_KEY')!, socketFactory: webSocketFactory() });
  * ```
  */
 export function webSocketFactory(options: { WebSocket?: HeaderWebSocketConstructor } = {}): SocketFactory {

@@ -1,7 +1,18 @@
 import type { FlagRecord, FlagStore, FlagWrite } from '../../flags/store.js';
 
-/** A seed row: like a {@link FlagWrite}, with an optional `updatedAt` (default 0). */
-export type FlagSeed = FlagWrite & { updatedAt?: number };
+/**
+ * A seed row: like a {@link FlagWrite}, with an optional `updatedAt` (default 0).
+ *
+ * @example
+ * ```ts
+ * const seed: FlagSeed[] = [{ key: 'ai.enabled', value: true, tenantOverrides: { trial: false }, updatedAt: 0 }];
+ * const store = new MemoryFlagStore(seed);
+ * ```
+ */
+export type FlagSeed = FlagWrite & {
+  /** The row's `updatedAt`, epoch ms. Default 0. */
+  updatedAt?: number;
+};
 
 /**
  * In-memory `feature_flags` table: the embedded default. Every method runs synchronously before
@@ -16,6 +27,7 @@ export type FlagSeed = FlagWrite & { updatedAt?: number };
 export class MemoryFlagStore implements FlagStore {
   readonly #rows = new Map<string, FlagRecord>();
 
+  /** @param seed - Rows the store starts with. Default none. */
   constructor(seed: Iterable<FlagSeed> = []) {
     for (const row of seed) this.#write(row, row.updatedAt ?? 0);
   }

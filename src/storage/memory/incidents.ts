@@ -2,6 +2,15 @@ import { type IdGenerator, randomId } from '../../core/ids.js';
 import { incidentQueryLimit, matchesIncidentQuery } from '../../incidents/query.js';
 import type { Incident, IncidentLog, IncidentQuery } from '../../incidents/store.js';
 
+/**
+ * Options of {@link MemoryIncidentLog}.
+ *
+ * @example
+ * ```ts
+ * const options: MemoryIncidentLogOptions = { maxEntries: 500, ids: sequentialIds('inc') };
+ * const log = new MemoryIncidentLog(options);
+ * ```
+ */
 export interface MemoryIncidentLogOptions {
   /** Oldest entries (by insertion) are dropped beyond this many. Default 10 000. */
   maxEntries?: number;

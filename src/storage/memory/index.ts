@@ -10,12 +10,28 @@ export { MemoryIdempotencyStore } from './idempotency.js';
 export { MemoryIncidentLog, type MemoryIncidentLogOptions } from './incidents.js';
 export { MemoryProviderStatusStore } from './provider-status.js';
 
-/** The five storage ports, as the orchestrator takes them. */
+/**
+ * The five storage ports, as the orchestrator takes them.
+ *
+ * @example
+ * ```ts
+ * import { createMemoryStores, type SteadyCallStores } from 'steadycall';
+ *
+ * const stores: SteadyCallStores = process.env.DATABASE_URL
+ *   ? await createPostgresStores({ url: process.env.DATABASE_URL }) // from 'steadycall/postgres'
+ *   : createMemoryStores();
+ * ```
+ */
 export interface SteadyCallStores {
+  /** Breaker state shared by every instance (`provider_status`). */
   providerStatus: import('../../breaker/store.js').ProviderStatusStore;
+  /** Feature flags (`feature_flags`). */
   flags: import('../../flags/store.js').FlagStore;
+  /** Idempotency keys and stored responses (`idempotency_keys`). */
   idempotency: import('../../idempotency/store.js').IdempotencyStore;
+  /** The incident log (`incident_log`). */
   incidents: import('../../incidents/store.js').IncidentLog;
+  /** Call records (`calls`). */
   calls: import('../../calls/store.js').CallStore;
   /** Cheap reachability check used by health checks (default: `providerStatus.list()`). */
   ping?(): Promise<void>;

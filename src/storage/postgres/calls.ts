@@ -80,6 +80,7 @@ function sequenceParam(n: number | null | undefined): number | null {
 export class PostgresCallStore implements CallStore {
   readonly #sql: Sql;
 
+  /** @param sql - A postgres.js client (or transaction) on a database migrated with `migrate()`. */
   constructor(sql: Sql) {
     this.#sql = sql;
   }

@@ -27,6 +27,7 @@ type FlagRow = [
 export class PostgresFlagStore implements FlagStore {
   readonly #sql: Sql;
 
+  /** @param sql - A postgres.js client (or transaction) on a database migrated with `migrate()`. */
   constructor(sql: Sql) {
     this.#sql = sql;
   }

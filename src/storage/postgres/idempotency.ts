@@ -34,6 +34,7 @@ function jsonParam(value: unknown): postgres.JSONValue {
 export class PostgresIdempotencyStore implements IdempotencyStore {
   readonly #sql: Sql;
 
+  /** @param sql - A postgres.js client (or transaction) on a database migrated with `migrate()`. */
   constructor(sql: Sql) {
     this.#sql = sql;
   }

@@ -34,6 +34,7 @@ const SEVERITIES: readonly Severity[] = ['info', 'warning', 'critical'];
 export class PostgresIncidentLog implements IncidentLog {
   readonly #sql: Sql;
 
+  /** @param sql - A postgres.js client (or transaction) on a database migrated with `migrate()`. */
   constructor(sql: Sql) {
     this.#sql = sql;
   }

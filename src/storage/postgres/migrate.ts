@@ -1,7 +1,17 @@
 import { migrations as allMigrations, type Migration } from './migrations/index.js';
 import type { Sql } from './sql.js';
 
-/** Options of {@link migrate}. */
+/**
+ * Options of {@link migrate}.
+ *
+ * @example
+ * ```ts
+ * import { migrate, migrations, type MigrateOptions } from 'steadycall/postgres';
+ *
+ * const options: MigrateOptions = { migrations: migrations.filter((m) => m.name <= '0004_incident_log') };
+ * await migrate(sql, options);
+ * ```
+ */
 export interface MigrateOptions {
   /** Migrations to apply (default: all of steadycall's). */
   migrations?: readonly Migration[];

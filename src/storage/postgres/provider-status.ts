@@ -47,6 +47,7 @@ interface ClaimJson {
 export class PostgresProviderStatusStore implements ProviderStatusStore {
   readonly #sql: Sql;
 
+  /** @param sql - A postgres.js client (or transaction) on a database migrated with `migrate()`. */
   constructor(sql: Sql) {
     this.#sql = sql;
   }

@@ -9,7 +9,15 @@ import { migrate } from './migrate.js';
 import { PostgresProviderStatusStore } from './provider-status.js';
 import type { Sql } from './sql.js';
 
-/** Options of {@link createPostgresStores}. */
+/**
+ * Options of {@link createPostgresStores}.
+ *
+ * @example
+ * ```ts
+ * const options: PostgresStoresOptions = { url: process.env.SUPABASE_DB_URL!, max: 5, migrate: true };
+ * const stores = await createPostgresStores(options);
+ * ```
+ */
 export interface PostgresStoresOptions {
   /** An existing postgres.js client; or give `url`. */
   sql?: Sql;
@@ -21,10 +29,22 @@ export interface PostgresStoresOptions {
   migrate?: boolean;
 }
 
-/** The five ports on PostgreSQL, plus the client and a `close()` that ends a pool we created. */
+/**
+ * The five ports on PostgreSQL, plus the client and a `close()` that ends a pool we created.
+ *
+ * @example
+ * ```ts
+ * const stores: PostgresStores = await createPostgresStores({ url: process.env.DATABASE_URL! });
+ * await stores.ping();
+ * process.on('SIGTERM', () => void stores.close());
+ * ```
+ */
 export interface PostgresStores extends SteadyCallStores {
+  /** The postgres.js client the stores use (the one given, or the pool created from `url`). */
   sql: Sql;
+  /** `select 1`; rejects with `StorageUnavailableError` when the database cannot be reached. */
   ping(): Promise<void>;
+  /** Ends the pool when it was created from `url`; a client passed as `sql` is left open. */
   close(): Promise<void>;
 }
 

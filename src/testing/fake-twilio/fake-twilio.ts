@@ -23,12 +23,46 @@ import type {
 } from './types.js';
 import { WebhookSender } from './webhook-sender.js';
 
-/** A fixed test account, so logs and snapshots are stable when no SID is given. */
+/**
+ * A fixed test account, so logs and snapshots are stable when no SID is given: the default
+ * {@link FakeTwilio.accountSid}.
+ *
+ * @example
+ * ```ts
+ * import { FAKE_ACCOUNT_SID, FakeTwilio } from 'steadycall/testing';
+ *
+ * const fake = await FakeTwilio.start();
+ * expect(fake.accountSid).toBe(FAKE_ACCOUNT_SID);
+ * ```
+ */
 export const FAKE_ACCOUNT_SID = 'AC00000000000000000000000000fa4e';
-/** A fixed test auth token (32 chars, like a real one). */
+/**
+ * A fixed test auth token (32 chars, like a real one): the default {@link FakeTwilio.authToken},
+ * so the app under test validates the fake's webhook signatures with it.
+ *
+ * @example
+ * ```ts
+ * import { FAKE_AUTH_TOKEN } from 'steadycall/testing';
+ *
+ * const env = { TWILIO_AUTH_TOKEN: FAKE_AUTH_TOKEN, TWILIO_FROM_NUMBER: '+15005550006' };
+ * ```
+ */
 export const FAKE_AUTH_TOKEN = 'fake-twilio-auth-token-000000000';
 
-/** Decides when {@link FakeTwilio.waitForCall} resolves. */
+/**
+ * Decides when {@link FakeTwilio.waitForCall} resolves: called with the call's webhook deliveries
+ * so far and its current snapshot, after every change.
+ *
+ * @example
+ * ```ts
+ * import type { CallPredicate } from 'steadycall/testing';
+ *
+ * // Resolve once the app has answered the `ringing` status callback, whatever comes next.
+ * const rang: CallPredicate = (deliveries) =>
+ *   deliveries.some((d) => d.params.CallStatus === 'ringing' && d.status === 204);
+ * await fake.waitForCall(call.sid, rang);
+ * ```
+ */
 export type CallPredicate = (deliveries: readonly WebhookDelivery[], call: FakeCall) => boolean;
 
 /**
@@ -39,6 +73,8 @@ export type CallPredicate = (deliveries: readonly WebhookDelivery[], call: FakeC
  *
  * @example
  * ```ts
+ * import { FakeTwilio } from 'steadycall/testing';
+ *
  * const fake = await FakeTwilio.start({ duplicates: 1, shuffle: true });
  * const client = fake.client();              // the official twilio client, pointed at the fake
  * const call = await client.calls.create({
@@ -52,7 +88,9 @@ export type CallPredicate = (deliveries: readonly WebhookDelivery[], call: FakeC
  * ```
  */
 export class FakeTwilio {
+  /** The account REST requests must use. Default {@link FAKE_ACCOUNT_SID}. */
   readonly accountSid: string;
+  /** REST requests authenticate with it and webhooks are signed with it. Default {@link FAKE_AUTH_TOKEN}. */
   readonly authToken: string;
   /** `http://127.0.0.1:<port>`. */
   readonly baseUrl: string;
@@ -188,6 +226,7 @@ export class FakeTwilio {
     return this.#requests.length;
   }
 
+  /** Forgets the requests recorded so far, e.g. after a test's setup. */
   clearRequests(): void {
     this.#requests.length = 0;
   }
@@ -207,10 +246,12 @@ export class FakeTwilio {
     return this.#resources.snapshot(callSid);
   }
 
+  /** Snapshots of every call created or triggered, oldest first. */
   get calls(): FakeCall[] {
     return this.#resources.allCalls();
   }
 
+  /** Every message created through the REST API, oldest first. */
   get messages(): FakeMessage[] {
     return this.#resources.allMessages();
   }
@@ -318,6 +359,7 @@ export class FakeTwilio {
     await closed;
   }
 
+  /** Same as {@link close}, for `await using fake = await FakeTwilio.start()`. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }

@@ -1,42 +1,107 @@
 import type { ServerResponse } from 'node:http';
 
-/** Which REST request a fault applies to. */
-export type FaultMatcher = (request: { method: string; path: string }) => boolean;
+/**
+ * Which REST request a fault applies to: true for the requests it should affect.
+ *
+ * @example
+ * ```ts
+ * import type { FaultMatcher } from 'steadycall/testing';
+ *
+ * const createCall: FaultMatcher = ({ method, path }) => method === 'POST' && path.endsWith('/Calls.json');
+ * fake.faults.failNext(1, { status: 503, match: createCall }); // account fetches still succeed
+ * ```
+ */
+export type FaultMatcher = (request: {
+  /** HTTP method, e.g. `POST`. */
+  method: string;
+  /** Path without query, e.g. `/2010-04-01/Accounts/AC.../Calls.json`. */
+  path: string;
+}) => boolean;
 
+/**
+ * Options of {@link FakeTwilioFaults.failNext} and {@link FakeTwilioFaults.failAll}: how the failed
+ * requests are answered.
+ *
+ * @example
+ * ```ts
+ * import type { FailOptions } from 'steadycall/testing';
+ *
+ * // Twilio created the call, but the answer was lost: a blind retry would place a second call.
+ * const lostAnswer: FailOptions = { status: 502, afterApply: true };
+ * fake.faults.failNext(1, lostAnswer);
+ * ```
+ */
 export interface FailOptions {
   /** HTTP status to answer (500, 503, 429, ...). Default 500. */
   status?: number;
   /** Twilio error code in the JSON body. Default: 20429 for 429, 20503 for 503, else 20500. */
   code?: number;
+  /** Error message in the JSON body. Default: the status's reason phrase, e.g. `Service Unavailable`. */
   message?: string;
   /** Adds a `Retry-After` header (seconds). */
   retryAfterSec?: number;
   /**
    * Apply the request (create the call, send the message) and only then fail the response: the
    * "Twilio did it but the answer was lost" case that makes blind retries place duplicate calls.
+   * Default false.
    */
   afterApply?: boolean;
   /** Only requests this returns true for are affected. Default: every REST request. */
   match?: FaultMatcher;
 }
 
+/**
+ * Options of {@link FakeTwilioFaults.hangNext} and {@link FakeTwilioFaults.hangAll}.
+ *
+ * @example
+ * ```ts
+ * import type { HangOptions } from 'steadycall/testing';
+ *
+ * // The call is created, then the answer never comes: the client times out.
+ * const hungAfterCreate: HangOptions = { afterApply: true };
+ * fake.faults.hangNext(1, hungAfterCreate);
+ * ```
+ */
 export interface HangOptions {
-  /** See {@link FailOptions.afterApply}. */
+  /** See {@link FailOptions.afterApply}. Default false. */
   afterApply?: boolean;
+  /** Only requests this returns true for hang. Default: every REST request. */
   match?: FaultMatcher;
 }
 
-/** The decision for one request, made before it is handled. */
+/**
+ * The decision for one request, made before it is handled: what the matching fault rule says.
+ *
+ * @example
+ * ```ts
+ * import type { FaultDecision } from 'steadycall/testing';
+ *
+ * const decision: FaultDecision = {
+ *   kind: 'fail', status: 503, code: 20503, message: 'Service Unavailable', afterApply: false,
+ * };
+ * ```
+ */
 export type FaultDecision =
   | {
+      /** Answer with an error. */
       kind: 'fail';
+      /** HTTP status answered. */
       status: number;
+      /** Twilio error code in the body. */
       code: number;
+      /** Error message in the body. */
       message: string;
+      /** `Retry-After` header (seconds), when set. */
       retryAfterSec?: number;
+      /** Whether the request is applied before the error is answered. */
       afterApply: boolean;
     }
-  | { kind: 'hang'; afterApply: boolean };
+  | {
+      /** Never answer (the connection stays open until healed or closed). */
+      kind: 'hang';
+      /** Whether the request is applied before hanging. */
+      afterApply: boolean;
+    };
 
 interface Rule {
   remaining: number;

@@ -5,16 +5,30 @@ import type RequestClient from 'twilio/lib/base/RequestClient.js';
 /** The `twilio` package's default export (a factory with `RequestClient` and friends on it). */
 export type TwilioModule = typeof TwilioSDK;
 
-/** Options of {@link FakeTwilio.client}. */
+/**
+ * Options of {@link FakeTwilio.client}.
+ *
+ * @example
+ * ```ts
+ * import type { FakeClientOptions } from 'steadycall/testing';
+ *
+ * const wrongToken: FakeClientOptions = { authToken: 'not-the-token', timeout: 500 };
+ * const account = fake.client(wrongToken).api.v2010.accounts(fake.accountSid);
+ * await expect(account.fetch()).rejects.toMatchObject({ status: 401, code: 20003 });
+ * ```
+ */
 export interface FakeClientOptions {
   /** Per-request timeout in ms (the official client's `timeout`). Default 30 000, as in `twilio`. */
   timeout?: number;
   /** Credentials to use instead of the fake's own (to test authentication failures). */
   accountSid?: string;
+  /** Auth token to use instead of the fake's own. Default: the fake's {@link FakeTwilio.authToken}. */
   authToken?: string;
   /** The official client's own 429 retry (`autoRetry`), off by default as in `twilio`. */
   autoRetry?: boolean;
+  /** Most 429 retries with `autoRetry` (the official `maxRetries`). Default 3, as in `twilio`. */
   maxRetries?: number;
+  /** Longest wait between 429 retries in ms (the official `maxRetryDelay`). Default 3000, as in `twilio`. */
   maxRetryDelay?: number;
 }
 

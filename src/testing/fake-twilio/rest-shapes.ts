@@ -4,11 +4,27 @@ import type { FakeCall, FakeMessage, FormParams } from './types.js';
 
 export const API_VERSION = '2010-04-01';
 
-/** Twilio's error body: `{ code, message, more_info, status }`. */
+/**
+ * Twilio's error body: `{ code, message, more_info, status }`, as the fake answers a rejected or
+ * failed REST request.
+ *
+ * @example
+ * ```ts
+ * import type { TwilioErrorBody } from 'steadycall/testing';
+ *
+ * const res = await fetch(`${fake.baseUrl}/2010-04-01/Accounts/${fake.accountSid}.json`);
+ * const body = (await res.json()) as TwilioErrorBody; // no credentials: 401
+ * console.log(body.code, body.more_info);
+ * ```
+ */
 export interface TwilioErrorBody {
+  /** Twilio's error code, e.g. 21211 (invalid `To`) or 20003 (authentication failed). */
   code: number;
+  /** A human-readable message. */
   message: string;
+  /** Link to the error's page: `https://www.twilio.com/docs/errors/<code>`. */
   more_info: string;
+  /** The HTTP status, repeated. */
   status: number;
 }
 
