@@ -65,15 +65,32 @@ const list = (value: string | undefined) =>
     .map((s) => s.trim())
     .filter(Boolean);
 
+// A variable copied from .env.example with no value (`MEDIA_STREAM_URL=`) means "unset", not "".
+const withoutEmpty = (env: Env): Env =>
+  Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value.trim() !== ''));
+
+function numberVar(env: Env, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 0) {
+    throw new Error(
+      `Environment variable ${name} must be a non-negative number (see examples/express/.env.example)`,
+    );
+  }
+  return value;
+}
+
 /** Builds the Express app from environment variables. */
-export function createApp(env: Env = process.env, overrides: AppOverrides = {}): ExampleApp {
+export function createApp(rawEnv: Env = process.env, overrides: AppOverrides = {}): ExampleApp {
+  const env = withoutEmpty(rawEnv);
   const logger =
     overrides.logger ??
     (env.LOG_LEVEL === 'silent' ? silentLogger : consoleLogger((env.LOG_LEVEL as 'info') ?? 'info'));
   const stores = overrides.stores ?? createMemoryStores();
   const accountSid = env.TWILIO_ACCOUNT_SID;
   const authToken = env.TWILIO_AUTH_TOKEN;
-  const providerTimeoutMs = Number(env.PROVIDER_TIMEOUT_MS ?? 10_000);
+  const providerTimeoutMs = numberVar(env, 'PROVIDER_TIMEOUT_MS', 10_000);
 
   let twilio: ConstructorParameters<typeof CallOrchestrator>[0]['twilio'];
   if (authToken && (overrides.twilioClient || accountSid)) {
@@ -144,8 +161,8 @@ export function createApp(env: Env = process.env, overrides: AppOverrides = {}):
     gemini: env.GEMINI_API_KEY ? { apiKey: env.GEMINI_API_KEY } : undefined,
     fallback: { message: env.FALLBACK_MESSAGE, dialTo: env.FALLBACK_DIAL_TO },
     breakerPolicy: {
-      ...(env.BREAKER_FAILURES ? { consecutiveFailures: Number(env.BREAKER_FAILURES) } : {}),
-      ...(env.BREAKER_COOLDOWN_MS ? { baseCooldownMs: Number(env.BREAKER_COOLDOWN_MS) } : {}),
+      ...(env.BREAKER_FAILURES ? { consecutiveFailures: numberVar(env, 'BREAKER_FAILURES', 0) } : {}),
+      ...(env.BREAKER_COOLDOWN_MS ? { baseCooldownMs: numberVar(env, 'BREAKER_COOLDOWN_MS', 0) } : {}),
     },
     clock: overrides.clock,
     warmSessions,
@@ -164,7 +181,7 @@ export function createApp(env: Env = process.env, overrides: AppOverrides = {}):
     steadycallRouter(orchestrator, {
       opsTokens: list(env.OPS_TOKEN),
       apiTokens: list(env.API_TOKEN),
-      maxBodyBytes: env.MAX_BODY_BYTES ? Number(env.MAX_BODY_BYTES) : undefined,
+      maxBodyBytes: env.MAX_BODY_BYTES ? numberVar(env, 'MAX_BODY_BYTES', 0) : undefined,
       logger,
     }),
   );

@@ -650,7 +650,7 @@ export class CallOrchestrator {
   }
 
   #mediaStreamUrl(): string {
-    return this.#options.mediaStreamUrl ?? `${this.#base.replace(/^http/, 'ws')}${this.paths.mediaStream}`;
+    return this.#options.mediaStreamUrl || `${this.#base.replace(/^http/, 'ws')}${this.paths.mediaStream}`;
   }
 
   #requireTwilio(): NonNullable<CallOrchestratorOptions['twilio']> {

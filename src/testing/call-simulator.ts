@@ -38,7 +38,10 @@ export interface SimulatedApp {
   attachMedia?(
     server: Server,
     options: { onBridge?: (bridge: BridgeSession) => void },
-  ): { close(): Promise<void> };
+  ): {
+    /** Stops serving media streams and closes their sockets. */
+    close(): Promise<void>;
+  };
 }
 
 /**
