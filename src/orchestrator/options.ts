@@ -88,14 +88,17 @@ export interface CallOrchestratorOptions {
     /** Default caller id for outbound calls and SMS. */
     defaultFrom?: string;
   };
-  /** OpenAI settings: the key for health checks, and browser sessions. */
+  /**
+   * OpenAI settings: the key for health checks, and browser sessions. Without `warmSessions`, the
+   * voice webhook chooses only among providers whose key is set here (when any is set).
+   */
   openai?: {
     /** The OpenAI API key (redacted from logs). */
     apiKey: string;
     /** Serves `openai-realtime-session`; without it that endpoint is unavailable. */
     browserSessions?: OpenAiBrowserSessions;
   };
-  /** Gemini settings, for health checks. */
+  /** Gemini settings, for health checks and, like `openai`, for which providers calls may use. */
   gemini?: {
     /** The Gemini API key (redacted from logs). */
     apiKey: string;

@@ -330,7 +330,7 @@ export class CallOrchestrator {
       flags: this.flags,
       context,
       breakers: (p) => this.breaker(p),
-      isConfigured: this.#options.warmSessions ? (p) => this.#options.warmSessions!.supports(p) : undefined,
+      isConfigured: this.#providerConfigured(),
       logger: this.#logger,
     });
     const now = this.#clock.now();
@@ -480,7 +480,7 @@ export class CallOrchestrator {
         context: { tenantId: call?.tenantId ?? undefined, targetingKey: callId, callId },
         breakers: (p) => this.breaker(p),
         exclude,
-        isConfigured: this.#options.warmSessions ? (p) => this.#options.warmSessions!.supports(p) : undefined,
+        isConfigured: this.#providerConfigured(),
         logger: this.#logger,
       });
     // One reconnect to the same provider, if flags and its breaker still allow it; then move on.
@@ -647,6 +647,15 @@ export class CallOrchestrator {
   /** `GET /ops/calls`: call records matching `query`. */
   listCalls(query?: Parameters<SteadyCallStores['calls']['list']>[0]): Promise<CallRecord[]> {
     return this.stores.calls.list(query);
+  }
+
+  // Which providers the bridge can open: the warm sessions know; without them, the provider keys
+  // given to the orchestrator tell (a host that gave none bridges elsewhere, so every one counts).
+  #providerConfigured(): ((provider: AiProvider) => boolean) | undefined {
+    const { warmSessions, openai, gemini } = this.#options;
+    if (warmSessions) return (p) => warmSessions.supports(p);
+    if (!openai && !gemini) return undefined;
+    return (p) => (p === 'openai' ? Boolean(openai?.apiKey) : Boolean(gemini?.apiKey));
   }
 
   #mediaStreamUrl(): string {

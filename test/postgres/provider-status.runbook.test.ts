@@ -173,9 +173,17 @@ describe.skipIf(!databaseUrl)('provider_status for operators (runbook SQL, rpc)'
     expect(error).toMatchObject({ code: '22023' });
   });
 
-  it('keeps the table behind row-level security (no policies: only owners and service roles)', async () => {
-    const [row] = await db.sql<{ rls: boolean }[]>`
-      select relrowsecurity as rls from pg_class where relname = 'provider_status'`;
-    expect(row?.rls).toBe(true);
+  it('keeps every steadycall table behind row-level security (no policies: only owners and service roles)', async () => {
+    const rows = await db.sql<{ relname: string; rls: boolean }[]>`
+      select relname, relrowsecurity as rls from pg_class
+      where relname in ('provider_status', 'feature_flags', 'idempotency_keys', 'incident_log', 'calls')
+      order by relname`;
+    expect(rows.map((r) => [r.relname, r.rls])).toEqual([
+      ['calls', true],
+      ['feature_flags', true],
+      ['idempotency_keys', true],
+      ['incident_log', true],
+      ['provider_status', true],
+    ]);
   });
 });

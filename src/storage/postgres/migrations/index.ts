@@ -5,6 +5,7 @@ import { idempotencyKeysMigration } from './0003_idempotency_keys.js';
 import { incidentLogMigration } from './0004_incident_log.js';
 import { callsMigration } from './0005_calls.js';
 import { statusOnceMigration } from './0006_status_once.js';
+import { rlsFlagsIncidentsMigration } from './0007_rls_flags_incidents.js';
 
 /**
  * One schema migration: plain SQL, applied once, in order.
@@ -44,4 +45,5 @@ export const migrations: readonly Migration[] = [
   incidentLogMigration,
   callsMigration,
   statusOnceMigration,
+  rlsFlagsIncidentsMigration,
 ];
