@@ -6,7 +6,8 @@ import { isSteadyCallError } from '../core/errors.js';
 import { type Logger, redactingLogger, silentLogger } from '../core/logger.js';
 import { redact } from '../core/redact.js';
 import type { CallOrchestrator } from '../orchestrator/orchestrator.js';
-import { type BridgeOptions, BridgeSession } from '../realtime/bridge.js';
+import { type BridgeOptions, BridgeSession, type ModelLost } from '../realtime/bridge.js';
+import type { RealtimeSession } from '../realtime/session.js';
 import type { WarmSessions } from '../realtime/sessions.js';
 import type { SocketLike } from '../realtime/socket.js';
 
@@ -118,87 +119,101 @@ export function attachMediaStreams(server: Server, options: MediaStreamOptions):
         ws.on('error', (error: Error & { code?: string }) => {
           log.warn({ code: error.code ?? 'error' }, 'media stream socket error');
         });
+        // Reconnect or fail over a lost session (or one that never connected); null when no provider is left.
+        const replaceSession = async (lost: ModelLost): Promise<RealtimeSession | null> => {
+          const callId = bridge.start?.customParameters.callId;
+          if (!callId) return null;
+          if (lost.planned) {
+            // Renewal near the session's maximum length: same provider, conversation replayed.
+            const renewed = sessions.open(lost.provider, { callId, history: lost.history });
+            try {
+              await renewed.ready;
+              return renewed.session;
+            } catch {
+              await renewed.session.close('connect failed').catch(() => undefined);
+            }
+          }
+          // Reconnect or move on, until a session connects or no provider is left.
+          let current = { provider: lost.provider, reason: lost.reason, attempt: lost.attempt };
+          for (let tries = 0; tries < 4; tries++) {
+            const next = await orchestrator.failoverProvider(callId, current);
+            if (!next) break;
+            const opened = sessions.open(next, { callId, history: lost.history });
+            try {
+              await opened.ready;
+              return opened.session;
+            } catch (error) {
+              const code = isSteadyCallError(error) ? error.code : 'error';
+              log.warn({ provider: next, code }, 'failover connect failed');
+              await opened.session.close('connect failed').catch(() => undefined);
+              current = {
+                provider: next,
+                reason: `connect failed (${code})`,
+                attempt: current.attempt + 1,
+              };
+            }
+          }
+          // Last tier: an OpenAI Live session that failed can still fall back to OpenAI's older
+          // Realtime API (another endpoint and protocol), when the breaker allows OpenAI at all.
+          if (lost.api === 'openai-live' && sessions.supports('openai')) {
+            const peek = await orchestrator.breaker('openai').peek();
+            if (peek.state !== 'open' || peek.retryAfterMs === 0) {
+              const older = sessions.open('openai', {
+                callId,
+                history: lost.history,
+                openaiApi: 'realtime',
+              });
+              try {
+                await older.ready;
+                await orchestrator.incidents.record({
+                  severity: 'warning',
+                  provider: 'openai',
+                  code: 'ai_failover',
+                  message: `Call ${callId}: continuing on the OpenAI Realtime API`,
+                  callId,
+                });
+                return older.session;
+              } catch {
+                await older.session.close('connect failed').catch(() => undefined);
+              }
+            }
+          }
+          // Nobody left to talk: the caller hears the fallback instead of silence.
+          const callSid = bridge.start?.callSid;
+          if (callSid) await orchestrator.playFallback(callSid);
+          return null;
+        };
         const bridge = new BridgeSession({
           ...options.bridge,
           twilio: ws as unknown as SocketLike,
           clock: options.clock ?? options.bridge?.clock,
           logger: log,
           onHangUp: options.bridge?.onHangUp ?? ((callSid) => orchestrator.hangUp(callSid)),
-          onModelLost: async (lost) => {
-            const callId = bridge.start?.customParameters.callId;
-            if (!callId) return null;
-            if (lost.planned) {
-              // Renewal near the session's maximum length: same provider, conversation replayed.
-              const renewed = sessions.open(lost.provider, { callId, history: lost.history });
-              try {
-                await renewed.ready;
-                return renewed.session;
-              } catch {
-                await renewed.session.close('connect failed').catch(() => undefined);
-              }
-            }
-            // Reconnect or move on, until a session connects or no provider is left.
-            let current = { provider: lost.provider, reason: lost.reason, attempt: lost.attempt };
-            for (let tries = 0; tries < 4; tries++) {
-              const next = await orchestrator.failoverProvider(callId, current);
-              if (!next) break;
-              const opened = sessions.open(next, { callId, history: lost.history });
-              try {
-                await opened.ready;
-                return opened.session;
-              } catch (error) {
-                const code = isSteadyCallError(error) ? error.code : 'error';
-                log.warn({ provider: next, code }, 'failover connect failed');
-                await opened.session.close('connect failed').catch(() => undefined);
-                current = {
-                  provider: next,
-                  reason: `connect failed (${code})`,
-                  attempt: current.attempt + 1,
-                };
-              }
-            }
-            // Last tier: an OpenAI Live session that failed can still fall back to OpenAI's older
-            // Realtime API (another endpoint and protocol), when the breaker allows OpenAI at all.
-            if (lost.api === 'openai-live' && sessions.supports('openai')) {
-              const peek = await orchestrator.breaker('openai').peek();
-              if (peek.state !== 'open' || peek.retryAfterMs === 0) {
-                const older = sessions.open('openai', {
-                  callId,
-                  history: lost.history,
-                  openaiApi: 'realtime',
-                });
-                try {
-                  await older.ready;
-                  await orchestrator.incidents.record({
-                    severity: 'warning',
-                    provider: 'openai',
-                    code: 'ai_failover',
-                    message: `Call ${callId}: continuing on the OpenAI Realtime API`,
-                    callId,
-                  });
-                  return older.session;
-                } catch {
-                  await older.session.close('connect failed').catch(() => undefined);
-                }
-              }
-            }
-            // Nobody left to talk: the caller hears the fallback instead of silence.
-            const callSid = bridge.start?.callSid;
-            if (callSid) await orchestrator.playFallback(callSid);
-            return null;
-          },
+          onModelLost: replaceSession,
           onStart: async (start) => {
             const { callId, provider } = await orchestrator.authorizeStream(start.customParameters);
             const taken = sessions.take(callId, provider);
-            // Caller audio keeps flowing into the session's own bounded buffer while it connects.
-            taken.ready.catch((error: unknown) => {
-              log.warn(
-                { provider, code: isSteadyCallError(error) ? error.code : 'error' },
-                'model connect failed',
-              );
-              void bridge.end('model_connect_failed');
-            });
-            return taken.session;
+            try {
+              // Caller audio waits in the bridge's bounded buffer while the model connects.
+              await taken.ready;
+              return taken.session;
+            } catch (error) {
+              const code = isSteadyCallError(error) ? error.code : 'error';
+              log.warn({ provider, code }, 'model connect failed');
+              await taken.session.close('connect failed').catch(() => undefined);
+              // A session that never connected is lost like any other: reconnect or fail over
+              // (counted on the breaker), else the caller hears the fallback and the bridge ends.
+              const next = await replaceSession({
+                provider,
+                api: taken.session.api,
+                reason: `connect failed (${code})`,
+                planned: false,
+                history: [],
+                attempt: 1,
+              });
+              if (next) return next;
+              throw error;
+            }
           },
         });
         bridges.add(bridge);

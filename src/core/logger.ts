@@ -99,6 +99,11 @@ export function consoleLogger(
   };
 }
 
+// Internal hook for steadycall's own test suite, which checks that no secret and no full phone
+// number reaches any logger: it sees every entry a redacting logger passes on, after redaction.
+const LOG_TAP = Symbol.for('steadycall.test.logTap');
+type LogTap = (level: Level, entry: unknown, msg: string | undefined) => void;
+
 /**
  * Wraps a logger so everything passed to it is redacted first.
  *
@@ -132,8 +137,3 @@ export function redactingLogger(inner: Logger, redactor: (value: unknown) => unk
       redactingLogger(inner.child?.(redactor(bindings) as Record<string, unknown>) ?? inner, redactor),
   };
 }
-
-// Internal hook for steadycall's own test suite, which checks that no secret and no full phone
-// number reaches any logger: it sees every entry a redacting logger passes on, after redaction.
-const LOG_TAP = Symbol.for('steadycall.test.logTap');
-type LogTap = (level: Level, entry: unknown, msg: string | undefined) => void;

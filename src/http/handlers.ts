@@ -110,6 +110,8 @@ export interface SteadyCallHandlers {
 }
 
 const SEVERITIES: readonly Severity[] = ['info', 'warning', 'critical'];
+/** The last time a `Date` (and so every store) can represent, in epoch ms. */
+const MAX_TIME_MS = 8.64e15;
 
 /**
  * Builds one handler per endpoint around a {@link CallOrchestrator}. Each handler validates its
@@ -180,7 +182,10 @@ export function createHandlers(
     callsStart: guard(['POST'], async (request) => {
       await app(request);
       const body = await readJsonObject(request, limit);
-      const tenant = typeof body.tenantId === 'string' ? body.tenantId : '_';
+      // The body is not validated yet: a tenant id with a lone surrogate cannot be URI-encoded into
+      // the key scope (it was a 500); it falls back here and fails the body's validation next.
+      const tenant =
+        typeof body.tenantId === 'string' && !/\p{Cs}/u.test(body.tenantId) ? body.tenantId : '_';
       const idempotencyKey = requestIdempotencyKey(request.headers, `calls-start:${tenant}`);
       const { call, replayed } = await orchestrator.startCall(body, { idempotencyKey });
       return json(
@@ -262,6 +267,12 @@ export function createHandlers(
           : typeof body.forMs === 'number'
             ? orchestrator.now() + body.forMs
             : Number.NaN;
+      // Past the last representable time the store cannot hold it (PostgreSQL answered 500).
+      if (Math.abs(until) > MAX_TIME_MS) {
+        throw new ValidationError('until is out of range', [
+          { path: 'until', message: 'too far in the future' },
+        ]);
+      }
       return json({ provider: await orchestrator.forceOpenBreaker(provider, until) });
     }),
 
@@ -280,6 +291,15 @@ export function createHandlers(
       if (!('value' in body))
         throw new ValidationError('Missing value', [{ path: 'value', message: 'required' }]);
       const { value, tenantOverrides, rollout } = body as Record<string, never>;
+      // A map of tenant id -> value, or absent (null used to surface as a 500, a number was stored).
+      if (
+        tenantOverrides !== undefined &&
+        (typeof tenantOverrides !== 'object' || tenantOverrides === null || Array.isArray(tenantOverrides))
+      ) {
+        throw new ValidationError('Invalid tenantOverrides', [
+          { path: 'tenantOverrides', message: 'must be an object of tenant id to value' },
+        ]);
+      }
       await orchestrator.flagsByKey.set(key, value, { tenantOverrides, rollout });
       return json({ flag: await orchestrator.flagsByKey.resolve(key) });
     }),
@@ -290,13 +310,27 @@ export function createHandlers(
       const severity = q.get('severity');
       if (severity && !SEVERITIES.includes(severity as Severity))
         throw new ValidationError('Unknown severity');
-      const since = q.get('since');
+      const sinceParam = q.get('since');
+      const since = sinceParam ? Number(sinceParam) : undefined;
+      // A time in epoch ms; NaN or one out of range reached PostgreSQL as a 500.
+      if (since !== undefined && !(Math.abs(since) <= MAX_TIME_MS)) {
+        throw new ValidationError('Invalid since', [
+          { path: 'since', message: 'must be a time in epoch ms' },
+        ]);
+      }
+      const provider = q.get('provider') ?? undefined;
+      // Provider names as the breakers accept them; a NUL byte reached PostgreSQL as a 500.
+      if (provider !== undefined && !/^[a-z][a-z0-9_-]{0,31}$/.test(provider)) {
+        throw new ValidationError('Unknown provider name', [
+          { path: 'provider', message: 'must be a provider name' },
+        ]);
+      }
       const limitParam = q.get('limit');
       return json({
         incidents: await orchestrator.listIncidents({
           severity: (severity as Severity | null) ?? undefined,
-          provider: q.get('provider') ?? undefined,
-          since: since ? Number(since) : undefined,
+          provider,
+          since,
           limit: limitParam ? Math.min(1000, Math.max(1, Number(limitParam) || 100)) : undefined,
         }),
       });

@@ -1,4 +1,4 @@
-import { isSteadyCallError, SteadyCallError } from '../core/errors.js';
+import { isSteadyCallError, SteadyCallError, ValidationError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 
 const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' };
@@ -117,6 +117,17 @@ export function errorResponse(err: unknown, logger?: Logger): Response {
     if (err.httpStatus >= 500) logger?.warn({ code: err.code, err }, 'request failed');
     return json(err.toJSON(), err.httpStatus, retryAfter ? { 'retry-after': retryAfter } : {});
   }
+  if (isDataException(err)) {
+    logger?.warn({ code: (err as { code: string }).code }, 'input refused by the store');
+    return errorResponse(new ValidationError('The input cannot be stored (invalid characters or values)'));
+  }
   logger?.error({ err }, 'unexpected error');
   return json({ error: { code: 'internal', message: 'Internal error' } }, 500);
+}
+
+// PostgreSQL refuses some values the validators let through (a NUL byte, a lone surrogate in jsonb,
+// a time out of range): SQLSTATE class 22, "data exception". The input is at fault, not the server.
+function isDataException(err: unknown): boolean {
+  const e = err as { name?: unknown; code?: unknown } | null;
+  return e?.name === 'PostgresError' && typeof e.code === 'string' && e.code.startsWith('22');
 }

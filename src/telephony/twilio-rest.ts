@@ -16,7 +16,8 @@ import type { Twilio, ClientOpts as TwilioClientOptions } from 'twilio';
 import { callStatusSchema } from '../calls/status.js';
 import { type Clock, systemClock, type TimerHandle } from '../core/clock.js';
 import { SteadyCallError, TimeoutError, ValidationError } from '../core/errors.js';
-import { type Logger, silentLogger } from '../core/logger.js';
+import { type Logger, redactingLogger, silentLogger } from '../core/logger.js';
+import { redact } from '../core/redact.js';
 import type {
   AccountInfo,
   CallOptions,
@@ -121,7 +122,8 @@ export class TwilioRestAdapter implements TelephonyProvider {
     this.#source = options.client;
     this.#breaker = options.breaker;
     this.#timeoutMs = timeoutMs;
-    this.#logger = options.logger ?? silentLogger;
+    // Phone numbers masked, as in every steadycall log line.
+    this.#logger = redactingLogger(options.logger ?? silentLogger, redact);
     this.#clock = options.clock ?? systemClock;
   }
 

@@ -2,6 +2,7 @@
 // set; otherwise starts a throwaway server. In CI a missing server fails the run: those suites
 // must never be skipped silently there.
 import type { TestProject } from 'vitest/node';
+import { startLeakCapture } from './leak-check.js';
 import { PgServer } from './pg-server.js';
 
 declare module 'vitest' {
@@ -11,10 +12,12 @@ declare module 'vitest' {
 }
 
 export default async function setup(project: TestProject) {
+  // Every log line and incident of the run is captured and checked for test secrets at the end.
+  const checkLeaks = startLeakCapture(project);
   const given = process.env.DATABASE_URL;
   if (given) {
     project.provide('databaseUrl', given);
-    return;
+    return checkLeaks;
   }
   let server: PgServer | null = null;
   try {
@@ -28,5 +31,6 @@ export default async function setup(project: TestProject) {
   project.provide('databaseUrl', server?.url ?? null);
   return async () => {
     await server?.destroy();
+    checkLeaks();
   };
 }
