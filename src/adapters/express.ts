@@ -28,6 +28,8 @@ import type { CallOrchestrator } from '../orchestrator/orchestrator.js';
  */
 export type ExpressRouterOptions = HandlerOptions;
 
+const FETCH_FORBIDDEN_METHODS = new Set(['CONNECT', 'TRACE', 'TRACK']);
+
 /**
  * An Express router serving every steadycall endpoint. Mount it where `publicBaseUrl` points:
  * `app.use('/steadycall', steadycallRouter(orchestrator, opts))` with
@@ -53,6 +55,9 @@ export function steadycallRouter(
   const router = express.Router();
   router.use(async (req: ExpressRequest, res: ExpressResponse, next: NextFunction) => {
     try {
+      // fetch's Request cannot carry CONNECT or TRACE and no steadycall route takes them: they
+      // belong to whatever the host app mounted after us.
+      if (FETCH_FORBIDDEN_METHODS.has(req.method.toUpperCase())) return next();
       const response = await route(toWebRequest(req));
       if (response.status === 404 && (await isRouteMiss(response))) return next();
       await sendWebResponse(res, response);
