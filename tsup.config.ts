@@ -6,6 +6,7 @@ export default defineConfig({
     express: 'src/adapters/express-entry.ts',
     node: 'src/adapters/node-entry.ts',
     postgres: 'src/storage/postgres/index.ts',
+    openfeature: 'src/openfeature/index.ts',
     'testing/index': 'src/testing/index.ts',
   },
   format: ['esm', 'cjs'],

@@ -8,6 +8,7 @@ export const entryPoints = [
   'src/adapters/express-entry.ts',
   'src/adapters/node-entry.ts',
   'src/storage/postgres/index.ts',
+  'src/openfeature/index.ts',
   'src/testing/index.ts',
 ] as const;
 

@@ -51,6 +51,13 @@ export const ENTRIES: readonly Entry[] = [
     nodeBuiltins: true,
   },
   {
+    specifier: 'steadycall/openfeature',
+    slug: 'openfeature',
+    exports: ['SteadyCallProvider', 'OpenFeatureFlagStore', 'ReadOnlyFlagStoreError', 'toSteadyCallContext'],
+    staticPeers: ['@openfeature/server-sdk'],
+    nodeBuiltins: false,
+  },
+  {
     specifier: 'steadycall/testing',
     slug: 'testing',
     exports: ['FakeTwilio', 'FakeTwilioMediaClient', 'CallSimulator', 'FakeClock'],
@@ -73,5 +80,7 @@ export const SCRATCH_PACKAGES = [
   'ws',
   'postgres',
   'twilio',
+  '@openfeature/server-sdk',
+  '@openfeature/core',
   '@types/node',
 ] as const;
