@@ -2,13 +2,14 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import type { Clock } from '../core/clock.js';
-import { isSteadyCallError } from '../core/errors.js';
+import { isCircuitOpenError, isSteadyCallError } from '../core/errors.js';
 import { type Logger, redactingLogger, silentLogger } from '../core/logger.js';
 import { redact } from '../core/redact.js';
+import type { AiProvider } from '../core/types.js';
 import type { CallOrchestrator } from '../orchestrator/orchestrator.js';
 import { type BridgeOptions, BridgeSession, type ModelLost } from '../realtime/bridge.js';
 import type { RealtimeSession } from '../realtime/session.js';
-import type { WarmSessions } from '../realtime/sessions.js';
+import type { SessionContext, WarmSessions } from '../realtime/sessions.js';
 import type { SocketLike } from '../realtime/socket.js';
 
 /**
@@ -119,63 +120,66 @@ export function attachMediaStreams(server: Server, options: MediaStreamOptions):
         ws.on('error', (error: Error & { code?: string }) => {
           log.warn({ code: error.code ?? 'error' }, 'media stream socket error');
         });
-        // Reconnect or fail over a lost session (or one that never connected); null when no provider is left.
-        const replaceSession = async (lost: ModelLost): Promise<RealtimeSession | null> => {
+        // Every session opens through its provider's breaker: an open circuit refuses it without a
+        // connect, and the handshake's outcome is recorded there (so not again by failoverProvider).
+        const open = (provider: AiProvider, context: SessionContext) =>
+          sessions.open(provider, context, { breaker: orchestrator.breaker(provider) });
+        // Reconnect or fail over a lost session (or one that never connected); null when no provider
+        // is left. `recorded`: the breaker already saw this loss (a guarded handshake failed).
+        const replaceSession = async (lost: ModelLost, recorded = false): Promise<RealtimeSession | null> => {
           const callId = bridge.start?.customParameters.callId;
           if (!callId) return null;
+          let current: FailedAttempt = {
+            provider: lost.provider,
+            reason: lost.reason,
+            attempt: lost.attempt,
+            recorded,
+          };
           if (lost.planned) {
             // Renewal near the session's maximum length: same provider, conversation replayed.
-            const renewed = sessions.open(lost.provider, { callId, history: lost.history });
+            const renewed = open(lost.provider, { callId, history: lost.history });
             try {
               await renewed.ready;
               return renewed.session;
-            } catch {
+            } catch (error) {
               await renewed.session.close('connect failed').catch(() => undefined);
+              current = {
+                ...afterConnectFailure(error, lost.provider, lost.attempt, renewed.guarded),
+                reason: lost.reason,
+              };
             }
           }
           // Reconnect or move on, until a session connects or no provider is left.
-          let current = { provider: lost.provider, reason: lost.reason, attempt: lost.attempt };
           for (let tries = 0; tries < 4; tries++) {
             const next = await orchestrator.failoverProvider(callId, current);
             if (!next) break;
-            const opened = sessions.open(next, { callId, history: lost.history });
+            const opened = open(next, { callId, history: lost.history });
             try {
               await opened.ready;
               return opened.session;
             } catch (error) {
-              const code = isSteadyCallError(error) ? error.code : 'error';
-              log.warn({ provider: next, code }, 'failover connect failed');
+              const failed = afterConnectFailure(error, next, current.attempt + 1, opened.guarded);
+              log.warn({ provider: next, code: failed.code }, 'failover connect failed');
+              current = failed;
               await opened.session.close('connect failed').catch(() => undefined);
-              current = {
-                provider: next,
-                reason: `connect failed (${code})`,
-                attempt: current.attempt + 1,
-              };
             }
           }
           // Last tier: an OpenAI Live session that failed can still fall back to OpenAI's older
           // Realtime API (another endpoint and protocol), when the breaker allows OpenAI at all.
           if (lost.api === 'openai-live' && sessions.supports('openai')) {
-            const peek = await orchestrator.breaker('openai').peek();
-            if (peek.state !== 'open' || peek.retryAfterMs === 0) {
-              const older = sessions.open('openai', {
+            const older = open('openai', { callId, history: lost.history, openaiApi: 'realtime' });
+            try {
+              await older.ready;
+              await orchestrator.incidents.record({
+                severity: 'warning',
+                provider: 'openai',
+                code: 'ai_failover',
+                message: `Call ${callId}: continuing on the OpenAI Realtime API`,
                 callId,
-                history: lost.history,
-                openaiApi: 'realtime',
               });
-              try {
-                await older.ready;
-                await orchestrator.incidents.record({
-                  severity: 'warning',
-                  provider: 'openai',
-                  code: 'ai_failover',
-                  message: `Call ${callId}: continuing on the OpenAI Realtime API`,
-                  callId,
-                });
-                return older.session;
-              } catch {
-                await older.session.close('connect failed').catch(() => undefined);
-              }
+              return older.session;
+            } catch {
+              await older.session.close('connect failed').catch(() => undefined);
             }
           }
           // Nobody left to talk: the caller hears the fallback instead of silence.
@@ -192,25 +196,29 @@ export function attachMediaStreams(server: Server, options: MediaStreamOptions):
           onModelLost: replaceSession,
           onStart: async (start) => {
             const { callId, provider } = await orchestrator.authorizeStream(start.customParameters);
-            const taken = sessions.take(callId, provider);
+            // Usually the session prewarmed (through the breaker) by the voice webhook.
+            const taken = sessions.take(callId, provider, { breaker: orchestrator.breaker(provider) });
             try {
               // Caller audio waits in the bridge's bounded buffer while the model connects.
               await taken.ready;
               return taken.session;
             } catch (error) {
-              const code = isSteadyCallError(error) ? error.code : 'error';
-              log.warn({ provider, code }, 'model connect failed');
+              const failed = afterConnectFailure(error, provider, 1, taken.guarded);
+              log.warn({ provider, code: failed.code }, 'model connect failed');
               await taken.session.close('connect failed').catch(() => undefined);
               // A session that never connected is lost like any other: reconnect or fail over
-              // (counted on the breaker), else the caller hears the fallback and the bridge ends.
-              const next = await replaceSession({
-                provider,
-                api: taken.session.api,
-                reason: `connect failed (${code})`,
-                planned: false,
-                history: [],
-                attempt: 1,
-              });
+              // (counted on the breaker once), else the caller hears the fallback and the bridge ends.
+              const next = await replaceSession(
+                {
+                  provider,
+                  api: taken.session.api,
+                  reason: failed.reason,
+                  planned: false,
+                  history: [],
+                  attempt: failed.attempt,
+                },
+                failed.recorded,
+              );
               if (next) return next;
               throw error;
             }
@@ -237,5 +245,32 @@ export function attachMediaStreams(server: Server, options: MediaStreamOptions):
       await Promise.all([...bridges].map((b) => b.end('server_closing')));
       await new Promise<void>((resolve) => wss.close(() => resolve()));
     },
+  };
+}
+
+/** A session that failed or never connected, as `failoverProvider` takes it. */
+interface FailedAttempt {
+  provider: AiProvider;
+  reason: string;
+  attempt: number;
+  /** The breaker already saw it (a guarded handshake): not to be counted again. */
+  recorded: boolean;
+}
+
+/** What to tell `failoverProvider` after `provider`'s handshake failed with `error`. */
+function afterConnectFailure(
+  error: unknown,
+  provider: AiProvider,
+  attempt: number,
+  guarded: boolean,
+): FailedAttempt & { code: string } {
+  const code = isSteadyCallError(error) ? error.code : 'error';
+  return {
+    provider,
+    code,
+    reason: `connect failed (${code})`,
+    // Refused by its open circuit: a reconnect to it now would be refused too, so move on.
+    attempt: isCircuitOpenError(error) ? Math.max(attempt, 2) : attempt,
+    recorded: guarded,
   };
 }

@@ -119,7 +119,8 @@ export class CircuitBreaker {
    *
    * @param fn - The guarded call; pass its `signal` on (to `fetch`, the Twilio client) so a timeout
    *   or the caller's abort cancels it.
-   * @param options - The caller's own `AbortSignal`.
+   * @param options - The caller's own `AbortSignal`, and this call's time budget when it differs
+   *   from the breaker's `timeoutMs`.
    * @returns `fn`'s result.
    * @throws {@link CircuitOpenError} (503) when the call was not attempted.
    * @throws {@link TimeoutError} when `timeoutMs` passed.
@@ -129,17 +130,25 @@ export class CircuitBreaker {
   execute<T>(fn: (signal: AbortSignal) => Promise<T>, options?: ExecuteOptions): Promise<T> {
     const signal = options?.signal;
     if (signal?.aborted) return Promise.reject(signal.reason);
+    const timeoutMs = options?.timeoutMs ?? this.#timeoutMs;
+    if (!Number.isFinite(timeoutMs) || timeoutMs < 0) {
+      return Promise.reject(
+        new ValidationError('Invalid execute options', [
+          { path: 'timeoutMs', message: 'must be a number >= 0' },
+        ]),
+      );
+    }
     const now = this.#clock.now();
     const cached = this.#cached;
     // Hot path: decided synchronously from a fresh cache, no await, no store call.
     if (cached !== null && now - this.#cachedAt < this.#ttl) {
-      if (cached.circuit === 'closed') return this.#run(fn, signal, undefined, now);
+      if (cached.circuit === 'closed') return this.#run(fn, signal, timeoutMs, undefined, now);
       if (cached.circuit === 'open' && cached.cooldownUntil !== null && now < cached.cooldownUntil) {
         return this.#reject(cached, now);
       }
-      return this.#probe(fn, signal);
+      return this.#probe(fn, signal, timeoutMs);
     }
-    return this.#stale(fn, signal, cached, now);
+    return this.#stale(fn, signal, timeoutMs, cached, now);
   }
 
   /** State, wait and row for provider selection; uses the cache when it is fresh. */
@@ -221,50 +230,52 @@ export class CircuitBreaker {
   async #stale<T>(
     fn: Guarded<T>,
     signal: AbortSignal | undefined,
+    timeoutMs: number,
     cached: ProviderStatus | null,
     now: number,
   ): Promise<T> {
     // A probe claim returns the current row anyway: no separate read needed.
-    if (cached !== null && canClaimProbe(cached, now)) return this.#probe(fn, signal);
+    if (cached !== null && canClaimProbe(cached, now)) return this.#probe(fn, signal, timeoutMs);
     let status: ProviderStatus;
     try {
       status = await this.refresh();
     } catch (error) {
-      return this.#storeDown('get', error, fn, signal);
+      return this.#storeDown('get', error, fn, signal, timeoutMs);
     }
     const at = this.#clock.now();
-    if (status.circuit === 'closed') return this.#run(fn, signal, undefined, at);
+    if (status.circuit === 'closed') return this.#run(fn, signal, timeoutMs, undefined, at);
     if (!canClaimProbe(status, at)) return this.#reject(status, at);
-    return this.#probe(fn, signal);
+    return this.#probe(fn, signal, timeoutMs);
   }
 
-  async #probe<T>(fn: Guarded<T>, signal: AbortSignal | undefined): Promise<T> {
+  async #probe<T>(fn: Guarded<T>, signal: AbortSignal | undefined, timeoutMs: number): Promise<T> {
     const token = this.#ids();
     let claim: Awaited<ReturnType<ProviderStatusStore['claimProbe']>>;
     try {
       claim = await this.#store.claimProbe(this.provider, token, this.policy, this.#clock.now());
     } catch (error) {
-      return this.#storeDown('claimProbe', error, fn, signal);
+      return this.#storeDown('claimProbe', error, fn, signal, timeoutMs);
     }
     this.#setCache(claim.status);
     if (claim.transition) await this.#transition(claim.transition.from, claim.transition.to, claim.status);
     const now = this.#clock.now();
-    if (claim.granted) return this.#run(fn, signal, token, now);
+    if (claim.granted) return this.#run(fn, signal, timeoutMs, token, now);
     // Someone closed it meanwhile: an ordinary call.
-    if (claim.status.circuit === 'closed') return this.#run(fn, signal, undefined, now);
+    if (claim.status.circuit === 'closed') return this.#run(fn, signal, timeoutMs, undefined, now);
     return this.#reject(claim.status, now);
   }
 
   #run<T>(
     fn: Guarded<T>,
     signal: AbortSignal | undefined,
+    timeoutMs: number,
     probeToken: string | undefined,
     begin: number,
   ): Promise<T> {
-    const plain = signal === undefined && probeToken === undefined && this.#timeoutMs === 0;
+    const plain = signal === undefined && probeToken === undefined && timeoutMs === 0;
     if (plain && this.#successes.size === 0 && this.#failures.size === 0)
       return start(fn).then(this.#ok, this.#err);
-    return invokeWithTimeout(fn, this.#clock, this.#timeoutMs, signal, this.#what).then(
+    return invokeWithTimeout(fn, this.#clock, timeoutMs, signal, this.#what).then(
       (value) => {
         const write = this.#afterSuccess(probeToken, begin, this.#clock.now());
         return write === undefined ? value : write.then(() => value);
@@ -335,10 +346,11 @@ export class CircuitBreaker {
     error: unknown,
     fn: Guarded<T>,
     signal: AbortSignal | undefined,
+    timeoutMs: number,
   ): Promise<T> {
     this.#storeError(operation, error);
     if (this.#storePolicy === 'fail-closed') return Promise.reject(this.#unavailable(error));
-    return invokeWithTimeout(fn, this.#clock, this.#timeoutMs, signal, this.#what);
+    return invokeWithTimeout(fn, this.#clock, timeoutMs, signal, this.#what);
   }
 
   // --- store and cache --------------------------------------------------------------------------

@@ -63,11 +63,18 @@ export interface CircuitBreakerOptions {
  * const controller = new AbortController();
  * req.on('close', () => controller.abort()); // the client went away: not the provider's fault
  * await breaker.execute((signal) => fetch(url, { signal }), { signal: controller.signal });
+ * // A call with its own deadline: no second timer from the breaker.
+ * await breaker.execute((signal) => session.connect({ signal }), { timeoutMs: 0 });
  * ```
  */
 export interface ExecuteOptions {
   /** The caller's signal: aborting it aborts the call; such aborts do not count as failures. */
   signal?: AbortSignal;
+  /**
+   * This call's time budget in ms, instead of the breaker's `timeoutMs`; 0: none, for a call that
+   * enforces its own deadline (a realtime session's handshake timeout). Default: the breaker's.
+   */
+  timeoutMs?: number;
 }
 
 /** Options with every default applied. @internal */

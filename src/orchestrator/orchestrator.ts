@@ -1,4 +1,6 @@
 import { CircuitBreaker } from '../breaker/breaker.js';
+import { defaultClassifier } from '../breaker/classify.js';
+import { invokeWithTimeout } from '../breaker/invoke.js';
 import type { ProviderStatus } from '../breaker/types.js';
 import type { CallRecord, CallStatus, StatusApplyResult, StatusSummary } from '../calls/store.js';
 import { type Clock, systemClock } from '../core/clock.js';
@@ -51,6 +53,8 @@ import { type CallOrchestratorOptions, defaultEndpointPaths, type EndpointPaths 
 import { StreamTokens } from './stream-token.js';
 
 const DEFAULT_FALLBACK = 'Sorry, our assistant is unavailable right now. Please try again later.';
+/** Budget of the fallback redirect made while the twilio circuit is open. */
+const FALLBACK_REDIRECT_TIMEOUT_MS = 3000;
 const NOTIFY_STATUSES: Partial<Record<CallStatus, 'warning'>> = {
   failed: 'warning',
   busy: 'warning',
@@ -353,7 +357,8 @@ export class CallOrchestrator {
       };
     }
     await this.stores.calls.setAiProvider(call.id, choice.provider, now);
-    this.#options.warmSessions?.prewarm(call.id, choice.provider);
+    // Through the provider's breaker: the handshake's outcome counts, an open circuit refuses it.
+    this.#options.warmSessions?.prewarm(call.id, choice.provider, { breaker: this.breaker(choice.provider) });
     const token = await this.streamTokens.mint({ callId: call.id, provider: choice.provider }, now);
     return {
       twiml: streamTwiml({
@@ -461,18 +466,46 @@ export class CallOrchestrator {
 
   /**
    * Where a call goes when its model session fails mid-call: the failure counts on that provider's
-   * breaker; the first loss reconnects to the same provider if its breaker still allows it, later
-   * ones (or an open breaker) move to the next provider flags and breakers allow. Null when none is
-   * left. The call record and the incident log say which provider took over and why.
+   * breaker (unless `lost.recorded`); the first loss reconnects to the same provider if its breaker
+   * still allows it, later ones (or an open breaker) move to the next provider flags and breakers
+   * allow. Null when none is left. The call record and the incident log say which provider took
+   * over and why.
+   *
+   * @param callId - The call whose session was lost.
+   * @param lost - The provider lost, why, the loss's 1-based `attempt`, and `recorded: true` when
+   *   the breaker already saw this failure: a handshake run through it (`guardedConnect`) failed or
+   *   was refused by the open circuit. Default false: a session lost mid-call, counted here once.
+   * @returns The provider to open a session with next, or null.
+   * @example
+   * ```ts
+   * // A guarded handshake failed: the breaker counted it already.
+   * const next = await orchestrator.failoverProvider(callId, {
+   *   provider: 'openai',
+   *   reason: 'connect failed (provider_error)',
+   *   attempt: 1,
+   *   recorded: true,
+   * });
+   * if (next === null) await orchestrator.playFallback(callSid);
+   * ```
    */
   async failoverProvider(
     callId: string,
-    lost: { provider: AiProvider; reason: string; attempt: number },
+    lost: {
+      /** The provider whose session was lost or never connected. */
+      provider: AiProvider;
+      /** Why, for the incident log and the call record. */
+      reason: string;
+      /** 1 for the call's first loss: that one reconnects to the same provider when allowed. */
+      attempt: number;
+      /** True when the breaker already recorded this failure (a guarded handshake). Default false. */
+      recorded?: boolean;
+    },
   ): Promise<AiProvider | null> {
-    const breaker = this.breaker(lost.provider);
-    await breaker.failure(
-      new ProviderError(lost.provider, `realtime session lost (${lost.reason})`, { status: 503 }),
-    );
+    if (!lost.recorded) {
+      await this.breaker(lost.provider).failure(
+        new ProviderError(lost.provider, `realtime session lost (${lost.reason})`, { status: 503 }),
+      );
+    }
     const call = await this.stores.calls.get(callId);
     const choose = (exclude: AiProvider[]) =>
       chooseAiProvider({
@@ -509,7 +542,19 @@ export class CallOrchestrator {
 
   /**
    * No AI provider can continue the call: the caller hears the configured fallback (and is
-   * transferred to a human when `fallback.dialTo` is set), then Twilio hangs up. Never throws.
+   * transferred to a human when `fallback.dialTo` is set), then Twilio hangs up. Guarded by the
+   * `twilio` breaker; when its circuit refuses (e.g. open because `calls.create` is failing), one
+   * best-effort redirect is still made with a short timeout, since it is the caller's last chance
+   * to hear anything but silence; its outcome is recorded on the breaker (without closing it).
+   * Never throws once Twilio is configured.
+   *
+   * @param callSid - The live call to redirect.
+   * @throws `FeatureDisabledError` when Twilio is not configured.
+   * @example
+   * ```ts
+   * const next = await orchestrator.failoverProvider(callId, { provider: 'gemini', reason: 'closed', attempt: 2 });
+   * if (next === null) await orchestrator.playFallback(callSid); // even while the twilio circuit is open
+   * ```
    */
   async playFallback(callSid: string): Promise<void> {
     const twilio = this.#requireTwilio();
@@ -519,14 +564,28 @@ export class CallOrchestrator {
       dialTo: fb.dialTo,
       voice: fb.voice,
     });
+    const send = (signal: AbortSignal) =>
+      twilio.telephony.redirect
+        ? twilio.telephony.redirect(callSid, twiml, { signal })
+        : twilio.telephony.hangUp(callSid, { signal });
+    const breaker = this.breaker('twilio');
     try {
-      await this.breaker('twilio').execute((signal) =>
-        twilio.telephony.redirect
-          ? twilio.telephony.redirect(callSid, twiml, { signal })
-          : twilio.telephony.hangUp(callSid, { signal }),
-      );
+      await breaker.execute(send);
+      return;
     } catch (error) {
-      this.#logger.warn({ err: error }, 'could not play the fallback');
+      if (!isCircuitOpenError(error)) {
+        this.#logger.warn({ err: error }, 'could not play the fallback');
+        return;
+      }
+    }
+    // Last resort past the open circuit: one request per call, bounded, counted like any other.
+    const timeoutMs = Math.min(FALLBACK_REDIRECT_TIMEOUT_MS, this.#options.providerTimeoutMs || Infinity);
+    try {
+      await invokeWithTimeout(send, this.#clock, timeoutMs, undefined, 'Twilio fallback redirect');
+      await breaker.success();
+    } catch (error) {
+      if (defaultClassifier(error) === 'record') await breaker.failure(error);
+      this.#logger.warn({ err: error }, 'could not play the fallback (twilio circuit open)');
     }
   }
 

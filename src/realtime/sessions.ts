@@ -1,3 +1,4 @@
+import type { CircuitBreaker } from '../breaker/breaker.js';
 import { type Clock, systemClock, type TimerHandle } from '../core/clock.js';
 import { type Logger, silentLogger } from '../core/logger.js';
 import type { AiProvider } from '../core/types.js';
@@ -159,11 +160,85 @@ export function realtimeSessionFactory(options: RealtimeProvidersOptions): Realt
   return Object.assign(open, { providers });
 }
 
+/**
+ * How a session's handshake is guarded: the options of {@link WarmSessions.prewarm},
+ * {@link WarmSessions.take} and {@link WarmSessions.open}.
+ *
+ * @example
+ * ```ts
+ * import type { SessionGuardOptions } from 'steadycall';
+ *
+ * const guard: SessionGuardOptions = { breaker: orchestrator.breaker('openai') };
+ * const { session, ready } = warmSessions.open('openai', { callId }, guard);
+ * ```
+ */
+export interface SessionGuardOptions {
+  /**
+   * The provider's circuit breaker: the handshake runs through it like a call through
+   * `CircuitBreaker.execute` (see {@link guardedConnect}). Default: none, the handshake is unguarded.
+   */
+  breaker?: CircuitBreaker;
+}
+
+/**
+ * Connects `session` through the provider's breaker, with `CircuitBreaker.execute`'s semantics:
+ * closed, the handshake runs and its outcome is recorded; open and cooling down, it is refused
+ * with `CircuitOpenError` and `connect()` is never called; open with the cooldown over, this
+ * handshake is the half-open probe (success closes the circuit, failure re-opens it with a longer
+ * cooldown), and while another probe is out it is refused. The session's own handshake timeout is
+ * the deadline (the breaker adds none). An abort of `signal` (the session was given up, not the
+ * provider's fault) rejects with the signal's reason and is not counted. Without a breaker this is
+ * `session.connect()`.
+ *
+ * @param session - A session not connected yet.
+ * @param breaker - The breaker of `session.provider`, or undefined for an unguarded connect.
+ * @param options - `signal` aborts the handshake.
+ * @returns Settles when the handshake did: resolves once the session is ready.
+ * @throws `CircuitOpenError` when the circuit refused the handshake.
+ *
+ * @example
+ * ```ts
+ * import { guardedConnect, isCircuitOpenError } from 'steadycall';
+ *
+ * try {
+ *   await guardedConnect(session, orchestrator.breaker(session.provider));
+ * } catch (error) {
+ *   await session.close('connect failed');
+ *   if (isCircuitOpenError(error)) return tryTheOtherProvider(); // no connect was attempted
+ *   throw error;
+ * }
+ * ```
+ */
+export function guardedConnect(
+  session: RealtimeSession,
+  breaker: CircuitBreaker | undefined,
+  options: { signal?: AbortSignal } = {},
+): Promise<void> {
+  const { signal } = options;
+  if (!breaker) return signal ? session.connect({ signal }) : session.connect();
+  return breaker.execute(
+    (guard) => {
+      // Given up while the breaker read its row: no socket for nothing.
+      if (guard.aborted) return Promise.reject(guard.reason);
+      // The reason of our own abort, not the session's wrapped "closed" error, so the breaker
+      // sees an abort by its caller and does not count it.
+      return session.connect({ signal: guard }).catch((error: unknown) => {
+        throw signal?.aborted ? signal.reason : error;
+      });
+    },
+    // No breaker timer on top of the session's handshake timeout (a TimeoutError that counts).
+    { timeoutMs: 0, ...(signal ? { signal } : {}) },
+  );
+}
+
 interface Warm {
   provider: AiProvider;
   session: RealtimeSession;
   ready: Promise<void>;
   timer: TimerHandle;
+  guarded: boolean;
+  /** Aborted before we close the session ourselves, so a cut handshake is not counted. */
+  cancel: AbortController;
 }
 
 /**
@@ -174,7 +249,7 @@ interface Warm {
  * import type { TakenSession } from 'steadycall';
  *
  * const taken: TakenSession = warmSessions.take(callId, 'openai');
- * await taken.ready; // rejects if the handshake failed
+ * await taken.ready; // rejects if the handshake failed (or the breaker refused it)
  * taken.session.appendAudio(frame);
  * ```
  */
@@ -185,12 +260,19 @@ export interface TakenSession {
   ready: Promise<void>;
   /** True when it was opened ahead of time, while the TwiML was served. */
   warm: boolean;
+  /**
+   * True when the handshake ran through the provider's breaker ({@link SessionGuardOptions}): its
+   * failure is already counted there (or it was refused by an open circuit), so whoever fails the
+   * call over must not count it again.
+   */
+  guarded: boolean;
 }
 
 /**
  * Sessions opened while Twilio fetches the TwiML, so the model is warm when the caller speaks.
  * Per process: a stream that lands on another instance simply opens its own. Unclaimed sessions
- * are closed after `ttlMs`.
+ * are closed after `ttlMs`. Given a breaker ({@link SessionGuardOptions}), each handshake goes
+ * through it: see {@link guardedConnect}.
  *
  * @example
  * ```ts
@@ -201,8 +283,9 @@ export interface TakenSession {
  *   factory: realtimeSessionFactory({ socketFactory: wsSocketFactory(), openai: { apiKey: process.env.OPENAI_API_KEY! } }),
  *   ttlMs: 30_000,
  * });
- * sessions.prewarm('call-42', 'openai'); // while the TwiML is served
- * const { session, ready } = sessions.take('call-42', 'openai'); // when the media stream starts
+ * const breaker = orchestrator.breaker('openai');
+ * sessions.prewarm('call-42', 'openai', { breaker }); // while the TwiML is served
+ * const { session, ready } = sessions.take('call-42', 'openai', { breaker }); // when the media stream starts
  * ```
  */
 export class WarmSessions {
@@ -233,8 +316,11 @@ export class WarmSessions {
     return this.#factory.providers?.includes(provider) ?? true;
   }
 
-  /** Starts opening the call's session now; errors surface when the stream takes it. */
-  prewarm(callId: string, provider: AiProvider): void {
+  /**
+   * Starts opening the call's session now, through `options.breaker` when given; errors (a refusal
+   * by an open circuit included) surface when the stream takes it.
+   */
+  prewarm(callId: string, provider: AiProvider, options: SessionGuardOptions = {}): void {
     if (this.#warm.has(callId)) return;
     let session: RealtimeSession;
     try {
@@ -243,40 +329,61 @@ export class WarmSessions {
       this.#log.warn({ err: error, provider }, 'could not prewarm realtime session');
       return;
     }
+    const cancel = new AbortController();
     const timer = this.#clock.setTimeout(() => {
       this.#warm.delete(callId);
-      void session.close('not claimed').catch(() => undefined);
+      this.#discard(session, cancel, 'not claimed');
     }, this.#ttlMs);
-    const ready = session.connect();
+    const ready = guardedConnect(session, options.breaker, { signal: cancel.signal });
     // Observed here so an unclaimed failure is logged, not an unhandled rejection; `take` re-exposes it.
     ready.catch((error: unknown) => this.#log.warn({ err: error, provider }, 'prewarm connect failed'));
-    this.#warm.set(callId, { provider, session, ready, timer });
+    this.#warm.set(callId, {
+      provider,
+      session,
+      ready,
+      timer,
+      guarded: options.breaker !== undefined,
+      cancel,
+    });
   }
 
-  /** The warm session for the call (if its provider matches), else a fresh one, connecting. */
-  take(callId: string, provider: AiProvider): TakenSession {
+  /**
+   * The warm session for the call (if its provider matches), else a fresh one, connecting through
+   * `options.breaker` when given. A warm session keeps the guard it was prewarmed with.
+   */
+  take(callId: string, provider: AiProvider, options: SessionGuardOptions = {}): TakenSession {
     const warm = this.#warm.get(callId);
     if (warm) {
       this.#warm.delete(callId);
       this.#clock.clearTimeout(warm.timer);
-      if (warm.provider === provider) return { session: warm.session, ready: warm.ready, warm: true };
-      void warm.session.close('provider changed').catch(() => undefined);
+      if (warm.provider === provider)
+        return { session: warm.session, ready: warm.ready, warm: true, guarded: warm.guarded };
+      this.#discard(warm.session, warm.cancel, 'provider changed');
     }
-    const session = this.#factory(provider, { callId });
-    return { session, ready: session.connect(), warm: false };
+    return this.open(provider, { callId }, options);
   }
 
-  /** A fresh session now (failover, renewal), with its handshake started. */
-  open(provider: AiProvider, context: SessionContext): TakenSession {
+  /** A fresh session now (failover, renewal), its handshake started through `options.breaker` when given. */
+  open(provider: AiProvider, context: SessionContext, options: SessionGuardOptions = {}): TakenSession {
     const session = this.#factory(provider, context);
-    return { session, ready: session.connect(), warm: false };
+    const ready = guardedConnect(session, options.breaker);
+    return { session, ready, warm: false, guarded: options.breaker !== undefined };
   }
 
   /** Closes every unclaimed session. */
   async closeAll(): Promise<void> {
     const all = [...this.#warm.values()];
     this.#warm.clear();
-    for (const w of all) this.#clock.clearTimeout(w.timer);
+    for (const w of all) {
+      this.#clock.clearTimeout(w.timer);
+      w.cancel.abort();
+    }
     await Promise.all(all.map((w) => w.session.close('shutdown').catch(() => undefined)));
+  }
+
+  // Our own decision to drop a session: its handshake, if still running, is not the provider's fault.
+  #discard(session: RealtimeSession, cancel: AbortController, reason: string): void {
+    cancel.abort();
+    void session.close(reason).catch(() => undefined);
   }
 }
