@@ -145,7 +145,9 @@ export async function chooseAiProvider<Defs extends RunbookFlags>(
     if (view) {
       try {
         const { state, retryAfterMs } = await view.peek();
-        if (state === 'open' && retryAfterMs > 0) {
+        // Open and cooling, or half-open with its probe slot taken: the breaker would refuse the
+        // session at stream start, so move on now while the other provider can still take the call.
+        if (state !== 'closed' && retryAfterMs > 0) {
           result.skipped.push({ provider, reason: 'circuit_open' });
           continue;
         }

@@ -231,9 +231,9 @@ describe('AI provider breakers driven by the calls themselves', () => {
     await expect.poll(() => openai.sessions.length).toBe(1);
     expect((await row('openai')).circuit).toBe('half_open');
 
-    // Half-open still looks eligible to the voice webhook; the breaker refuses the second probe.
+    // Half-open with its probe slot taken: the voice webhook already sends the call to Gemini.
     const other = await call(7);
-    expect(other.voice.provider).toBe('openai');
+    expect(other.voice.provider).toBe('gemini');
     await bridgedTo(other, 'gemini');
     expect(openai.sessions).toHaveLength(1);
     expect((await row('openai')).failureCount).toBe(2);

@@ -78,6 +78,17 @@ describe('chooseAiProvider', () => {
     }
   });
 
+  it('skips a half-open breaker whose probe slot is taken (it would refuse the session)', async () => {
+    const breakers: Record<AiProvider, BreakerView> = {
+      gemini: view('half_open', 12_000),
+      openai: view('closed'),
+    };
+    expect(await chooseAiProvider({ flags: resolver(), breakers: (p) => breakers[p] })).toMatchObject({
+      provider: 'openai',
+      skipped: [{ provider: 'gemini', reason: 'circuit_open' }],
+    });
+  });
+
   it('answers no_provider_available when both are disabled', async () => {
     const flags = resolver([
       { key: 'ai.gemini.enabled', value: false },
