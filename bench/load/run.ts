@@ -101,15 +101,20 @@ async function settleBridges(h: Harness): Promise<void> {
   }
 }
 
-/** When `provider` could not take a call: injected outages, and its breaker's cooldowns. */
+/**
+ * When `provider` could not take a call: injected outages, its breaker's cooldowns, and its
+ * half-open probes (while the one probe is out, the breaker refuses every other call by design).
+ */
 function unavailableIntervals(h: Harness, provider: 'openai' | 'gemini', endOfRun: number): Interval[] {
   const out: Interval[] = h.proxies[provider].outages.map((o) => ({
     start: o.start,
     end: Math.min(o.end, endOfRun),
   }));
-  for (const t of h.transitions) {
-    if (t.provider === provider && t.to === 'open') out.push({ start: t.at, end: t.cooldownUntil ?? t.at });
-  }
+  const own = h.transitions.filter((t) => t.provider === provider).sort((a, b) => a.at - b.at);
+  own.forEach((t, i) => {
+    if (t.to === 'open') out.push({ start: t.at, end: t.cooldownUntil ?? t.at });
+    if (t.to === 'half_open') out.push({ start: t.at, end: own[i + 1]?.at ?? endOfRun });
+  });
   return out;
 }
 
