@@ -6,12 +6,18 @@ import type { FakeClock } from '../../src/core/clock.js';
  */
 export const realTick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
-/** Yields real turns (no fake time passes) until `done()` holds. */
-export async function until(done: () => boolean, maxTicks = 2_000): Promise<void> {
-  for (let i = 0; i < maxTicks; i++) {
+/**
+ * Yields real turns (no fake time passes) until `done()` holds. Bounded by a generous real-time
+ * guard rather than a tick count: on a loaded machine crypto.subtle's thread pool can take more
+ * than a few thousand loop turns to settle a digest.
+ */
+export async function until(done: () => boolean, guardMs = 15_000): Promise<void> {
+  const giveUpAt = Date.now() + guardMs;
+  while (Date.now() < giveUpAt) {
     if (done()) return;
     await realTick();
   }
+  if (done()) return;
   throw new Error('until: condition not reached');
 }
 
