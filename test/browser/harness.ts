@@ -1,16 +1,13 @@
-// The Express example on a loopback port against the fake Twilio, for the browser tests: like
+// The Express example on a loopback port against the fake Twilio, for the browser tests:
 // test/examples/harness.ts, plus a fetch that plays OpenAI's and Gemini's model-list endpoints
 // (so health checks run offline and a provider can be made to fail) and a user flag.
 import { existsSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { type Browser, chromium } from 'playwright-core';
 import twilio from 'twilio';
 import { z } from 'zod';
-import { createApp, type Env, type ExampleApp } from '../../examples/express/app.js';
-import { defineFlag, defineFlags, type Logger } from '../../src/index.js';
-import { FAKE_AUTH_TOKEN, FakeTwilio } from '../../src/testing/index.js';
-import { API_TOKEN, FROM, OPS_TOKEN, SkippableClock } from '../examples/harness.js';
+import { defineFlag, defineFlags } from '../../src/index.js';
+import { FAKE_AUTH_TOKEN } from '../../src/testing/index.js';
+import { API_TOKEN, FROM, type Harness, OPS_TOKEN, startHarness } from '../examples/harness.js';
 
 export { API_TOKEN, OPS_TOKEN };
 
@@ -24,18 +21,14 @@ export const retryPolicyFlag = defineFlag({
   description: 'Outbound call retries',
 });
 
-export interface ConsoleHarness extends ExampleApp {
-  fake: FakeTwilio;
-  baseUrl: string;
+export interface ConsoleHarness extends Omit<Harness, 'api'> {
   consoleUrl: string;
-  clock: SkippableClock;
-  logs: string[];
   /** Providers whose model-list endpoint answers 503 (health checks report them down). */
   down: Set<'openai' | 'gemini'>;
+  /** Like the examples harness's `api`, with the ops token by default. */
   api(path: string, init?: { method?: string; json?: unknown; token?: string }): Promise<Response>;
   /** POSTs a voice webhook signed as Twilio would; resolves to the TwiML. */
   voiceWebhook(callSid: string): Promise<string>;
-  close(): Promise<void>;
 }
 
 const MODEL_HOSTS: Record<string, 'openai' | 'gemini'> = {
@@ -44,23 +37,6 @@ const MODEL_HOSTS: Record<string, 'openai' | 'gemini'> = {
 };
 
 export async function startConsoleHarness(options: { gemini?: boolean } = {}): Promise<ConsoleHarness> {
-  const fake = await FakeTwilio.start();
-  const server: Server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const clock = new SkippableClock();
-  const logs: string[] = [];
-  const capture =
-    (level: string) =>
-    (...args: unknown[]) => {
-      logs.push(`${level} ${JSON.stringify(args)}`);
-    };
-  const logger: Logger = {
-    debug: capture('debug'),
-    info: capture('info'),
-    warn: capture('warn'),
-    error: capture('error'),
-  };
   const down = new Set<'openai' | 'gemini'>();
   const providerFetch: typeof fetch = async (input) => {
     const url = new URL(input instanceof Request ? input.url : String(input));
@@ -69,43 +45,21 @@ export async function startConsoleHarness(options: { gemini?: boolean } = {}): P
     if (down.has(provider)) return Response.json({ error: { message: 'unavailable' } }, { status: 503 });
     return Response.json({ object: 'list', data: [] });
   };
-  const env: Env = {
-    PUBLIC_BASE_URL: baseUrl,
-    STREAM_TOKEN_SECRET: 'stream-secret-0123456789abcdef',
-    TWILIO_FROM_NUMBER: FROM,
-    TWILIO_AUTH_TOKEN: FAKE_AUTH_TOKEN,
-    OPS_TOKEN,
-    API_TOKEN,
-    BREAKER_FAILURES: '3',
-    BREAKER_COOLDOWN_MS: '120000',
-    PROVIDER_TIMEOUT_MS: '2000',
-    // Model sockets point at a closed loopback port: calls here never get as far as audio.
-    OPENAI_API_KEY: 'sk-test-console-0123456789',
-    OPENAI_VOICE_URL: 'ws://127.0.0.1:9/v1/live/sessions',
-    ...(options.gemini
-      ? { GEMINI_API_KEY: 'gemini-test-console-0123456789', GEMINI_VOICE_URL: 'http://127.0.0.1:9' }
-      : {}),
-  };
-  const built = createApp(env, {
-    twilioClient: fake.client({ timeout: 2000 }),
-    logger,
-    clock,
-    fetch: providerFetch,
-    flags: defineFlags([retryPolicyFlag]),
-    opsConsole: { refreshMs: 1000 },
+  const h = await startHarness({
+    env: {
+      BREAKER_COOLDOWN_MS: '120000',
+      ...(options.gemini
+        ? { GEMINI_API_KEY: 'gemini-test-console-0123456789', GEMINI_VOICE_URL: 'http://127.0.0.1:9' }
+        : {}),
+    },
+    overrides: {
+      fetch: providerFetch,
+      flags: defineFlags([retryPolicyFlag]),
+      opsConsole: { refreshMs: 1000 },
+    },
   });
-  server.on('request', built.app);
-  const api: ConsoleHarness['api'] = (p, init = {}) =>
-    fetch(`${baseUrl}${p}`, {
-      method: init.method ?? 'GET',
-      headers: {
-        authorization: `Bearer ${init.token ?? OPS_TOKEN}`,
-        ...(init.json !== undefined ? { 'content-type': 'application/json' } : {}),
-      },
-      body: init.json !== undefined ? JSON.stringify(init.json) : undefined,
-    });
   const voiceWebhook = async (callSid: string) => {
-    const url = `${baseUrl}/twilio-voice`;
+    const url = `${h.baseUrl}/twilio-voice`;
     const params = {
       CallSid: callSid,
       AccountSid: `AC${'0'.repeat(31)}2`,
@@ -126,20 +80,11 @@ export async function startConsoleHarness(options: { gemini?: boolean } = {}): P
     return res.text();
   };
   return {
-    ...built,
-    fake,
-    baseUrl,
-    consoleUrl: `${baseUrl}/ops/console/`,
-    clock,
-    logs,
+    ...h,
+    consoleUrl: `${h.baseUrl}/ops/console/`,
     down,
-    api,
+    api: (path, init = {}) => h.api(path, { ...init, token: init.token ?? OPS_TOKEN }),
     voiceWebhook,
-    async close() {
-      await fake.close();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
   };
 }
 

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createApp, type Env, type ExampleApp } from '../../examples/express/app.js';
+import { type AppOverrides, createApp, type Env, type ExampleApp } from '../../examples/express/app.js';
 import { type Clock, type Logger, systemClock } from '../../src/index.js';
 import { FAKE_AUTH_TOKEN, FakeTwilio, type FakeTwilioOptions } from '../../src/testing/index.js';
 
@@ -31,7 +31,7 @@ export interface Harness extends ExampleApp {
 
 /** Boots the Express example on a loopback port against a FakeTwilio, as a user would run it. */
 export async function startHarness(
-  options: { env?: Env; fake?: FakeTwilioOptions; twilio?: boolean } = {},
+  options: { env?: Env; fake?: FakeTwilioOptions; twilio?: boolean; overrides?: Partial<AppOverrides> } = {},
 ): Promise<Harness> {
   const fake = await FakeTwilio.start(options.fake);
   const server = createServer();
@@ -70,6 +70,7 @@ export async function startHarness(
     twilioClient: options.twilio === false ? undefined : fake.client({ timeout: 2000 }),
     logger,
     clock,
+    ...options.overrides,
   });
   server.on('request', built.app);
   const api: Harness['api'] = (path, init = {}) => {
